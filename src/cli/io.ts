@@ -1,0 +1,24 @@
+/** Where a command writes. The real CLI binds this to the process; tests capture it. */
+export interface CliIO {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/** Writes lines to the process streams. */
+export const processIO: CliIO = {
+  out: (text) => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  err: (text) => void process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+};
+
+/** Collects what a command writes, for tests and for callers that want the text. */
+export function captureIO(): CliIO & { stdout: () => string; stderr: () => string } {
+  const out: string[] = [];
+  const err: string[] = [];
+  const line = (t: string) => (t.endsWith('\n') ? t : `${t}\n`);
+  return {
+    out: (t) => void out.push(line(t)),
+    err: (t) => void err.push(line(t)),
+    stdout: () => out.join(''),
+    stderr: () => err.join(''),
+  };
+}
