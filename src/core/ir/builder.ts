@@ -1,6 +1,6 @@
 import type { DType } from './dtype.ts';
 import { IRError } from './errors.ts';
-import { InferError, inferResultTypes, type RegionSig } from './infer.ts';
+import { InferError, inferResultTypes, type AxisSizes, type RegionSig } from './infer.ts';
 import type { CompareDirection, OpAttrs, OpKind } from './ops.ts';
 import type {
   Func,
@@ -47,6 +47,8 @@ export class ProgramBuilder {
   phase: Phase = 'forward';
   remat = false;
   meta: ProgramMeta;
+  /** Mesh axis sizes, set when building a per-device SPMD program (types its collectives). */
+  axisSizes?: AxisSizes;
 
   constructor(
     readonly name: string,
@@ -157,6 +159,7 @@ export class ProgramBuilder {
         attrs,
         regions.map((r) => this.regionSig(r)),
         (n) => this.funcSig(n),
+        this.axisSizes,
       );
     } catch (e) {
       if (e instanceof InferError) {

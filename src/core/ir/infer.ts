@@ -34,6 +34,9 @@ function sameOperands(kind: string, ops: readonly TensorType[]): void {
 }
 
 /** What a region yields, for inference of ops whose results come from their bodies. */
+/** Mesh axis sizes, needed to type the collectives of SPMD programs. */
+export type AxisSizes = (axis: string) => number;
+
 export interface RegionSig {
   readonly params: readonly TensorType[];
   readonly yields: readonly TensorType[];
@@ -49,6 +52,7 @@ export function inferResultTypes<K extends OpKind>(
   attrs: OpAttrs[K],
   regions: readonly RegionSig[] = [],
   funcSig?: (name: string) => RegionSig | undefined,
+  axisSizes?: AxisSizes,
 ): TensorType[] {
   const a = attrs as unknown;
   const arity = (n: number) => {
@@ -324,12 +328,49 @@ export function inferResultTypes<K extends OpKind>(
       checkRegionParams(`@${callee}`, sig, operands);
       return [...sig.yields];
     }
+    case 'all_reduce':
+      arity(1);
+      return [operands[0]];
+    case 'axis_index':
+      arity(0);
+      return [t([], 'i32')];
+    case 'all_gather':
+    case 'reduce_scatter':
+    case 'shard_slice': {
+      arity(1);
+      const { axes, dim } = a as OpAttrs['all_gather'];
+      const x = operands[0];
+      if (dim < 0 || dim >= x.shape.length) fail(`dim ${dim} out of range for rank ${x.shape.length}`);
+      const n = groupSize(axes, axisSizes);
+      if (kind !== 'all_gather' && x.shape[dim] % n !== 0) fail(`dim ${dim} (size ${x.shape[dim]}) does not divide into ${n} shards`);
+      return [t(x.shape.map((s, i) => (i !== dim ? s : kind === 'all_gather' ? s * n : s / n)), x.dtype)];
+    }
+    case 'all_to_all': {
+      arity(1);
+      const { axes, splitDim, concatDim } = a as OpAttrs['all_to_all'];
+      const x = operands[0];
+      const r = x.shape.length;
+      if (splitDim < 0 || splitDim >= r || concatDim < 0 || concatDim >= r) fail('split or concat dim out of range');
+      const n = groupSize(axes, axisSizes);
+      if (x.shape[splitDim] % n !== 0) fail(`split dim ${splitDim} (size ${x.shape[splitDim]}) does not divide into ${n}`);
+      const out = [...x.shape];
+      out[splitDim] /= n;
+      out[concatDim] *= n;
+      return [t(out, x.dtype)];
+    }
     case 'custom_call': {
       const { resultTypes } = a as OpAttrs['custom_call'];
       return resultTypes.map((r) => t(r.shape, r.dtype));
     }
   }
   return fail(`unknown op kind '${kind}'`);
+}
+
+function groupSize(axes: readonly string[], sizes: AxisSizes | undefined): number {
+  if (!sizes) fail('collectives need the mesh (axis sizes) to be typed');
+  let n = 1;
+  for (const a of axes) n *= sizes!(a);
+  return n;
 }
 
 function checkRegionParams(what: string, r: RegionSig, args: readonly TensorType[]): void {

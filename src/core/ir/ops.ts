@@ -106,11 +106,28 @@ export interface ReduceWindowAttrs {
 
 type NoAttrs = Readonly<Record<string, never>>;
 
+/** Reductions a collective can apply across devices. */
+export type CollectiveReduction = 'sum' | 'max' | 'min';
+
+/**
+ * Attributes of the SPMD collectives. They appear only in per-device programs made by the
+ * lowering (src/core/spmd): `axes` are mesh axes, major to minor; a device's rank in the group is
+ * its coordinate over those axes in that order.
+ */
+export interface CollectiveAttrs {
+  readonly axes: readonly string[];
+}
+
 /** Attributes of each op kind. Result types are inferred from operands and attributes
  *  except where a kind's attributes say otherwise (`shape`, `dtype`, `resultTypes`). */
 export type OpAttrs = { readonly [K in UnaryKind]: NoAttrs } & {
   readonly [K in BinaryKind]: NoAttrs;
 } & {
+  all_gather: CollectiveAttrs & { readonly dim: number };
+  all_reduce: CollectiveAttrs & { readonly reduction: CollectiveReduction };
+  all_to_all: CollectiveAttrs & { readonly splitDim: number; readonly concatDim: number };
+  /** The device's coordinate along the axes (major to minor, linearised): an i32 scalar. */
+  axis_index: CollectiveAttrs;
   broadcast_in_dim: { readonly shape: readonly number[]; readonly dims: readonly number[] };
   call: { readonly callee: string };
   case: NoAttrs;
@@ -141,11 +158,14 @@ export type OpAttrs = { readonly [K in UnaryKind]: NoAttrs } & {
     readonly interior: readonly number[];
   };
   reduce: { readonly dims: readonly number[] };
+  reduce_scatter: CollectiveAttrs & { readonly dim: number; readonly reduction: CollectiveReduction };
   reduce_window: ReduceWindowAttrs;
   reshape: { readonly shape: readonly number[] };
   reverse: { readonly dims: readonly number[] };
   scatter: ScatterAttrs;
   select: NoAttrs;
+  /** The free local slice: keep this device's chunk of dim along the axes (no communication). */
+  shard_slice: CollectiveAttrs & { readonly dim: number };
   select_and_scatter: {
     readonly windowDimensions: readonly number[];
     readonly windowStrides: readonly number[];
@@ -164,6 +184,10 @@ export type OpAttrs = { readonly [K in UnaryKind]: NoAttrs } & {
 export type OpKind = keyof OpAttrs;
 
 const OTHER_KINDS = [
+  'all_gather',
+  'all_reduce',
+  'all_to_all',
+  'axis_index',
   'broadcast_in_dim',
   'call',
   'case',
@@ -181,12 +205,14 @@ const OTHER_KINDS = [
   'iota',
   'pad',
   'reduce',
+  'reduce_scatter',
   'reduce_window',
   'reshape',
   'reverse',
   'scatter',
   'select',
   'select_and_scatter',
+  'shard_slice',
   'slice',
   'sort',
   'transpose',
@@ -221,4 +247,11 @@ export function isElementwiseKind(kind: OpKind): boolean {
 
 export function isOpKind(s: string): s is OpKind {
   return (OP_KINDS as readonly string[]).includes(s);
+}
+
+/** Ops that exist only in per-device SPMD programs. */
+export const SPMD_KINDS: readonly OpKind[] = ['all_gather', 'all_reduce', 'all_to_all', 'axis_index', 'reduce_scatter', 'shard_slice'];
+
+export function isSpmdKind(kind: OpKind): boolean {
+  return (SPMD_KINDS as readonly string[]).includes(kind);
 }

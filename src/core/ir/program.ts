@@ -86,6 +86,8 @@ export interface ProgramMeta {
   readonly training?: boolean;
   readonly microBatches?: number;
   readonly remat?: 'none' | 'full' | 'selective';
+  /** Set on per-device SPMD programs: the mesh their collectives run on. */
+  readonly mesh?: { readonly axes: readonly { readonly name: string; readonly size: number }[] };
   readonly [key: string]: unknown;
 }
 

@@ -27,6 +27,8 @@ export function verifyProgram(p: Program): Diagnostic[] {
     return f && sig(f);
   };
   const seenOps = new Set<number>();
+  const meshAxes = p.meta.mesh as { axes: { name: string; size: number }[] } | undefined;
+  const axisSizes = meshAxes ? (a: string) => meshAxes.axes.find((x) => x.name === a)?.size ?? NaN : undefined;
 
   const checkBlock = (params: readonly ValueId[], ops: readonly Op[], yields: readonly ValueId[], ctx: string): void => {
     const local = new Set<ValueId>();
@@ -74,7 +76,7 @@ export function verifyProgram(p: Program): Diagnostic[] {
   const checkTypes = (op: Op): void => {
     let types;
     try {
-      types = inferResultTypes(op.kind, op.operands.map((v) => p.values[v].type), op.attrs, op.regions.map(sig), funcSig);
+      types = inferResultTypes(op.kind, op.operands.map((v) => p.values[v].type), op.attrs, op.regions.map(sig), funcSig, axisSizes);
     } catch (e) {
       if (!(e instanceof InferError)) throw e;
       const args = op.operands.map((v) => typeToString(p.values[v].type)).join(', ');

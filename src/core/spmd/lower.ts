@@ -1,0 +1,243 @@
+import { ProgramBuilder } from '../ir/builder.ts';
+import type { CollectiveReduction, OpAttrs } from '../ir/ops.ts';
+import type { Func, Op, Program, Region, Value, ValueId } from '../ir/program.ts';
+import { meshAxisSize, type Mesh } from '../mesh/mesh.ts';
+import type { FactorRule } from '../sharding/factor-rule.ts';
+import { shardingToString, type Sharding } from '../sharding/sharding.ts';
+import type { ScheduleResult } from '../tactics/apply.ts';
+import type { CollectiveRecord } from './collective.ts';
+import { assignFactors, shardingUnder } from './factor-assignment.ts';
+import { localAttrs, localShape } from './localize.ts';
+import { reshard, type Placed } from './reshard.ts';
+
+export interface SpmdProgram {
+  /** The per-device program: local shapes, explicit collectives; meta.mesh set. */
+  readonly program: Program;
+  readonly mesh: Mesh;
+  readonly collectives: readonly CollectiveRecord[];
+  /** Sharding of each program input and output of the local program (in order). */
+  readonly inputShardings: readonly Sharding[];
+  readonly outputShardings: readonly Sharding[];
+  /** The local value standing for each global value, where one was made. */
+  readonly localOf: ReadonlyMap<ValueId, ValueId>;
+}
+
+/** Ops through which an unreduced (partial) operand may stay partial: they are linear in it. */
+const LINEAR_UNARY = new Set(['negate', 'convert', 'transpose', 'reshape']);
+const LINEAR_SUM = new Set(['add', 'subtract']);
+
+type Env = Map<ValueId, Placed[]>;
+
+/**
+ * Lowers a partitioned program to the per-device SPMD program: every op runs on local shapes,
+ * and wherever a value's layout differs from what its consumer needs, the reshard becomes
+ * explicit collectives (recorded with axes, scope and reason).
+ */
+export function lowerToSpmd(result: ScheduleResult): SpmdProgram {
+  return new Lowering(result).run();
+}
+
+class Lowering {
+  private readonly b: ProgramBuilder;
+  private readonly collectives: CollectiveRecord[] = [];
+  private readonly localOf = new Map<ValueId, ValueId>();
+  private readonly funcs = new Map<string, Func>();
+  private trips = 1;
+  private readonly p: Program;
+  private readonly mesh: Mesh;
+
+  constructor(private readonly r: ScheduleResult) {
+    this.p = r.program;
+    this.mesh = r.mesh;
+    this.b = new ProgramBuilder(this.p.name, { ...this.p.meta, mesh: { axes: this.mesh.axes } });
+    this.b.axisSizes = (a) => meshAxisSize(this.mesh, a);
+  }
+
+  private recorded(v: ValueId): Sharding {
+    return this.r.final.sharding(v);
+  }
+
+  run(): SpmdProgram {
+    const { p, b } = this;
+    const env: Env = new Map();
+    const inputShardings: Sharding[] = [];
+    const localInputs: Value[] = [];
+    for (const id of p.main.params) {
+      const v = p.values[id];
+      const s = this.recorded(id);
+      const nonPartial = { ...s, partial: [] };
+      inputShardings.push(nonPartial);
+      const local: Value = b.atScope(v.scope, () => b.input(v.name.slice(v.scope ? v.scope.length + 1 : 0), localShape(v.type.shape, nonPartial, this.mesh), v.type.dtype, v.role!));
+      localInputs.push(local);
+      this.bind(env, id, { value: local, sharding: nonPartial, reduction: 'sum' });
+    }
+    this.lowerOps(p.main.ops, env);
+    const outputShardings: Sharding[] = [];
+    for (const o of p.outputs) {
+      const want = o.aliases !== undefined ? inputShardings[o.aliases] : { ...this.recorded(o.value), partial: [] };
+      const placed = this.get(env, o.value, want, `program output '${o.name}'`, '', 'optimizer');
+      outputShardings.push(want);
+      b.output(o.name, placed.value, o.aliases !== undefined ? localInputs[o.aliases] : undefined);
+    }
+    return { program: b.build(), mesh: this.mesh, collectives: this.collectives, inputShardings, outputShardings, localOf: this.localOf };
+  }
+
+  private bind(env: Env, id: ValueId, placed: Placed): void {
+    env.set(id, [placed]);
+    if (!this.localOf.has(id)) this.localOf.set(id, placed.value.id);
+  }
+
+  /** The value laid out as `want`, resharding (and caching the result) when needed. */
+  private get(env: Env, id: ValueId, want: Sharding, reason: string, scope: string, phase: Op['phase']): Placed {
+    const versions = env.get(id);
+    if (!versions) throw new Error(`SPMD lowering: value %${id} used before it is lowered`);
+    const key = shardingToString(want);
+    const hit = versions.find((x) => shardingToString(x.sharding) === key);
+    if (hit) return hit;
+    const src = versions[0];
+    const placed = this.b.atScope(scope, () =>
+      reshard(this.b, src, want, (kind, axes, res, operand) => {
+        this.collectives.push({
+          opId: res.def!,
+          kind,
+          axes: [...axes],
+          shape: [...res.type.shape],
+          operandShape: [...operand.type.shape],
+          dtype: res.type.dtype,
+          scope,
+          phase,
+          value: id,
+          reason: `${reason} needs ${key} but %${id} is ${shardingToString(src.sharding)}`,
+          tripCount: this.trips,
+        });
+      }),
+    );
+    versions.push(placed);
+    return placed;
+  }
+
+  private lowerOps(ops: readonly Op[], env: Env): void {
+    for (const op of ops) this.b.atScope(op.scope, () => this.b.withPhase(op.phase, () => this.lowerOp(op, env)));
+  }
+
+  private lowerOp(op: Op, env: Env): void {
+    if (op.kind === 'while' || op.kind === 'case') return this.lowerRegionOp(op, env);
+    if (op.kind === 'call') return this.lowerCall(op, env);
+    const rule = this.r.index.rule(op)!;
+    const types = (id: ValueId) => this.p.values[id].type;
+    const operandPlaced = op.operands.map((v) => env.get(v)![0]);
+    const fa = assignFactors(
+      rule,
+      op.results.map((v) => ({ sharding: this.recorded(v), type: types(v) })),
+      op.operands.map((v, i) => ({ sharding: operandPlaced[i].sharding, type: types(v) })),
+      this.mesh,
+    );
+    const keepPartial = this.partialPassThrough(op, operandPlaced);
+    const reason = (i: number) => `operand ${i} of ${op.kind} (op #${op.id})`;
+    const locals = op.operands.map((v, i) => this.get(env, v, shardingUnder(rule.operands[i], fa, keepPartial), reason(i), op.scope, op.phase).value);
+    const partial = [...keepPartial, ...reductionAxes(rule, fa)];
+    const resultShardings = op.results.map((_, i) => shardingUnder(rule.results[i], fa, partial));
+    const results = this.emit(op, locals, resultShardings);
+    const reduction = partialReduction(op, operandPlaced, keepPartial.length > 0);
+    op.results.forEach((v, i) => this.bind(env, v, { value: results[i], sharding: resultShardings[i], reduction }));
+  }
+
+  private emit(op: Op, locals: Value[], resultShardings: Sharding[]): Value[] {
+    const { b } = this;
+    const { attrs, after } = localAttrs(op, this.p, resultShardings, locals, this.mesh);
+    const out = b.op(op.kind, locals, attrs as OpAttrs[typeof op.kind], { regions: op.regions.map((r) => this.lowerScalarRegion(r)) });
+    return after ? after(b, out) : out;
+  }
+
+  /** Reduce/sort/scatter bodies work on scalars: they lower unchanged. */
+  private lowerScalarRegion(r: Region): Region {
+    const env: Env = new Map();
+    return this.b.region(
+      r.params.map((v) => this.p.values[v].type),
+      (...params) => {
+        r.params.forEach((v, i) => this.bind(env, v, { value: params[i], sharding: rep(this.p.values[v].type.shape.length), reduction: 'sum' }));
+        this.lowerOps(r.ops, env);
+        return r.yields.map((y) => env.get(y)![0].value);
+      },
+    );
+  }
+
+  /** while and case: the carried values keep the sharding propagation gave their body parameters. */
+  private lowerRegionOp(op: Op, env: Env): void {
+    const isWhile = op.kind === 'while';
+    const carried = isWhile ? op.operands : op.operands.slice(1);
+    const want = carried.map((_, i) => ({ ...this.recorded(op.regions[isWhile ? 1 : 0].params[i]), partial: [] as string[] }));
+    const args = carried.map((v, i) => this.get(env, v, want[i], `carried value ${i} of ${op.kind} (op #${op.id})`, op.scope, op.phase).value);
+    const index = isWhile ? [] : [this.get(env, op.operands[0], rep(0), `index of case (op #${op.id})`, op.scope, op.phase).value];
+    const outWant = isWhile ? want : op.results.map((v) => ({ ...this.recorded(v), partial: [] as string[] }));
+    const saved = this.trips;
+    if (isWhile) this.trips *= (op.attrs as OpAttrs['while']).tripCount;
+    const regions = op.regions.map((r, k) => this.lowerBody(r, want, isWhile && k === 0 ? undefined : outWant));
+    this.trips = saved;
+    const results = this.b.op(op.kind, [...index, ...args], op.attrs, { regions });
+    op.results.forEach((v, i) => this.bind(env, v, { value: results[i], sharding: outWant[i], reduction: 'sum' }));
+  }
+
+  private lowerBody(r: Region, paramShardings: readonly Sharding[], yieldShardings: readonly Sharding[] | undefined): Region {
+    return this.b.region(this.localTypes(r.params, paramShardings), this.bodyFn(r, paramShardings, yieldShardings));
+  }
+
+  private localTypes(params: readonly ValueId[], shardings: readonly Sharding[]) {
+    return params.map((v, i) => ({ shape: localShape(this.p.values[v].type.shape, shardings[i], this.mesh), dtype: this.p.values[v].type.dtype }));
+  }
+
+  private bodyFn(r: Region, paramShardings: readonly Sharding[], yieldShardings: readonly Sharding[] | undefined) {
+    const env: Env = new Map();
+    return (...params: Value[]) => {
+      r.params.forEach((v, i) => this.bind(env, v, { value: params[i], sharding: paramShardings[i], reduction: 'sum' }));
+      this.lowerOps(r.ops, env);
+      return r.yields.map((y, i) => {
+        const want = yieldShardings ? yieldShardings[i] : rep(this.p.values[y].type.shape.length);
+        return this.get(env, y, want, `region yield ${i}`, this.b.currentScope, 'forward').value;
+      });
+    };
+  }
+
+  private lowerCall(op: Op, env: Env): void {
+    const callee = this.p.funcs.get((op.attrs as OpAttrs['call']).callee)!;
+    const want = callee.params.map((v) => ({ ...this.recorded(v), partial: [] as string[] }));
+    const outWant = callee.results.map((v) => ({ ...this.recorded(v), partial: [] as string[] }));
+    if (!this.funcs.has(callee.name)) {
+      const r: Region = { params: callee.params, ops: callee.ops, yields: callee.results };
+      this.funcs.set(callee.name, this.b.atScope('', () => this.b.func(callee.name, this.localTypes(callee.params, want), this.bodyFn(r, want, outWant))));
+    }
+    const args = op.operands.map((v, i) => this.get(env, v, want[i], `argument ${i} of call @${callee.name}`, op.scope, op.phase).value);
+    const results = this.b.op('call', args, op.attrs as OpAttrs['call']);
+    op.results.forEach((v, i) => this.bind(env, v, { value: results[i], sharding: outWant[i], reduction: 'sum' }));
+  }
+
+  /** Partial axes every operand shares, kept when the op is linear in them (saves all-reduces). */
+  private partialPassThrough(op: Op, operands: readonly Placed[]): string[] {
+    if (operands.length === 0 || operands.some((o) => o.reduction !== 'sum')) return [];
+    if (LINEAR_UNARY.has(op.kind) && operands.length === 1) {
+      if (op.kind === 'convert' && !this.p.values[op.results[0]].type.dtype.startsWith('f') && this.p.values[op.results[0]].type.dtype !== 'bf16') return [];
+      return [...operands[0].sharding.partial];
+    }
+    if (LINEAR_SUM.has(op.kind)) {
+      const p0 = operands[0].sharding.partial;
+      if (operands.every((o) => o.sharding.partial.length === p0.length && o.sharding.partial.every((a) => p0.includes(a)))) return [...p0];
+    }
+    return [];
+  }
+}
+
+function rep(rank: number): Sharding {
+  return { dims: Array.from({ length: rank }, () => []), partial: [], replicated: [] };
+}
+
+function reductionAxes(rule: FactorRule, fa: readonly string[][]): string[] {
+  return rule.factorKinds.flatMap((k, f) => (k === 'reduction' ? fa[f] : []));
+}
+
+/** How the parts of a partial result combine: the reduce's combiner, else a sum. */
+function partialReduction(op: Op, operands: readonly Placed[], passThrough: boolean): CollectiveReduction {
+  if (passThrough) return operands[0].reduction;
+  if (op.kind !== 'reduce') return 'sum';
+  const body = op.regions[0]?.ops[0]?.kind;
+  return body === 'maximum' ? 'max' : body === 'minimum' ? 'min' : 'sum';
+}
