@@ -19,18 +19,17 @@ export const tacticSchema = z.discriminatedUnion('tactic', [
 ]);
 
 /** A schedule as JSON: `{"version": 1, "tactics": [...]}` or a bare array of tactics. */
-export const scheduleSchema = z.union([
-  z.object({ version: z.literal(1), tactics: z.array(tacticSchema).max(256) }).strict(),
-  z.array(tacticSchema).max(256),
-]);
+const tacticsSchema = z.array(tacticSchema).max(256);
+export const scheduleSchema = z.object({ version: z.literal(1), tactics: tacticsSchema }).strict();
 
 export function scheduleFromJson(json: unknown): Tactic[] {
-  const r = scheduleSchema.safeParse(json);
+  // a bare array is accepted too; each shape is checked on its own so errors point at a field
+  const r = Array.isArray(json) ? tacticsSchema.safeParse(json) : scheduleSchema.safeParse(json);
   if (!r.success) {
     const issue = r.error.issues[0];
     throw new TacticError(`invalid schedule JSON at ${issue.path.join('.') || '(top)'}: ${issue.message}`);
   }
-  return Array.isArray(r.data) ? r.data : r.data.tactics;
+  return (Array.isArray(r.data) ? r.data : r.data.tactics) as Tactic[];
 }
 
 export function scheduleToJson(s: readonly Tactic[]): { version: 1; tactics: Tactic[] } {
