@@ -259,3 +259,20 @@ export function attention(b: ProgramBuilder, x: Value, w: AttentionWeights, opts
   const ctx = attentionCore(b, q, k, v, { causal: opts.causal });
   return linear(b, b.reshape(ctx, [B, S, H * dh]), w.wo, w.bo);
 }
+
+/** Σ of rows of data [E, ...] into numSegments buckets by integer ids [E]: a StableHLO scatter with an add region. */
+export function segmentSum(b: ProgramBuilder, data: Value, ids: Value, numSegments: number): Value {
+  const rest = data.type.shape.slice(1);
+  const zeros = b.broadcastInDim(b.constant(0, [], data.type.dtype), [numSegments, ...rest], []);
+  return b.op1(
+    'scatter',
+    [zeros, ids, data],
+    {
+      updateWindowDims: rest.map((_, i) => i + 1),
+      insertedWindowDims: [0],
+      scatterDimsToOperandDims: [0],
+      indexVectorDim: rankOf(ids),
+    },
+    { regions: [b.combiner(data.type.dtype, 'add')] },
+  );
+}
