@@ -54,7 +54,9 @@ export function evaluateFunc(p: Program, f: EvalBlock, args: readonly HostTensor
 /**
  * `evaluate` with another evaluator registry (the SPMD interpreter adds collectives) and extra
  * context fields, which every evaluator and every nested region sees. `program` and
- * `runRegion` are always this run's own.
+ * `runRegion` are always this run's own; `customCalls` adds to KNOWN_CUSTOM_CALLS. Note that
+ * scalar regions that are one binary op or compare (reduce combiners, sort comparators) run as
+ * built-in scalar functions, not through `evaluators`.
  */
 export function evaluateWith<C extends EvalContext = EvalContext>(
   p: Program,
@@ -81,8 +83,8 @@ function makeContext(
   extra?: Partial<EvalContext>,
 ): EvalContext {
   const ctx: EvalContext = {
-    customCalls: KNOWN_CUSTOM_CALLS,
     ...extra,
+    customCalls: { ...KNOWN_CUSTOM_CALLS, ...extra?.customCalls },
     program: p,
     runRegion: (r, args) => runBlock(r.params, r.ops, r.yields, args, evaluators, ctx, 'region'),
   };

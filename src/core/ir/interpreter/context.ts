@@ -31,8 +31,9 @@ export interface EvalContext {
   readonly program: Program;
   /** Runs a closed region (or a function's body) on its parameters; returns what it yields. */
   runRegion(r: Region, args: readonly HostTensor[]): HostTensor[];
-  /** custom_call targets the interpreter may run; any other target is opaque. */
-  readonly customCalls: Readonly<Record<string, OpEvaluator>>;
+  /** custom_call targets the interpreter may run (KNOWN_CUSTOM_CALLS when absent); any other
+   *  target is opaque. */
+  readonly customCalls?: Readonly<Record<string, OpEvaluator>>;
   /** Sees every op after it ran (tracing, comparing intermediates); must not mutate tensors. */
   readonly onOp?: (op: Op, args: readonly HostTensor[], results: readonly HostTensor[]) => void;
 }

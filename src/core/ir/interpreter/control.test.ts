@@ -108,5 +108,10 @@ describe('custom_call', () => {
       customCalls: doubler,
     });
     expect(Array.from(out[0].data)).toEqual([2, 4]);
+    // the given registry adds to the known targets rather than replacing them
+    const kept = evaluateWith(customProgram('Sharding'), [tensor([2], [1, 2])], OP_EVALUATORS, {
+      customCalls: doubler,
+    });
+    expect(Array.from(kept[0].data)).toEqual([1, 2]);
   });
 });

@@ -46,9 +46,10 @@ export const evalCall: OpEvaluator = (op, args, ctx) => {
 /** custom_call is opaque unless its target is in the context's registry. */
 export const evalCustomCall: OpEvaluator = (op, args, ctx) => {
   const { callTarget } = op.attrs as OpAttrs['custom_call'];
-  const target = ctx.customCalls[callTarget];
+  const registry = ctx.customCalls ?? KNOWN_CUSTOM_CALLS;
+  const target = registry[callTarget];
   if (!target) {
-    const known = Object.keys(ctx.customCalls);
+    const known = Object.keys(registry);
     fail(
       op,
       `target '${callTarget}' is opaque to the interpreter (known targets: ${known.length ? known.join(', ') : 'none'})`,
