@@ -30,4 +30,16 @@ describe('format', () => {
     );
     expect(t).toBe(['a       n', '----  ---', 'x       1', 'long  100'].join('\n'));
   });
+
+  it('cuts the last column to a maximum width', () => {
+    const t = formatTable(
+      [{ a: 'x', d: 'a long description' }],
+      [
+        { header: 'a', value: (r) => r.a },
+        { header: 'description', value: (r) => r.d },
+      ],
+      16,
+    );
+    expect(t.split('\n').at(-1)).toBe('x  a long descr…');
+  });
 });

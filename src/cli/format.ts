@@ -66,17 +66,29 @@ export interface Column<T> {
   readonly align?: 'left' | 'right';
 }
 
-/** A plain-text table: a header row, a rule, then one line per row; trailing spaces trimmed. */
-export function formatTable<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
+/** A plain-text table: a header row, a rule, then one line per row; trailing spaces trimmed.
+ *  With `maxWidth` (a terminal's columns), the last column is cut to fit, ending in "…". */
+export function formatTable<T>(
+  rows: readonly T[],
+  columns: readonly Column<T>[],
+  maxWidth?: number,
+): string {
   const cells = rows.map((r) => columns.map((c) => c.value(r)));
   const widths = columns.map((c, i) =>
     Math.max(c.header.length, ...cells.map((row) => row[i].length)),
   );
+  const last = columns.length - 1;
+  if (maxWidth !== undefined) {
+    const before = widths.slice(0, last).reduce((s, w) => s + w + 2, 0);
+    widths[last] = Math.min(widths[last], Math.max(columns[last].header.length, maxWidth - before));
+  }
+  const fit = (cell: string, w: number) => (cell.length > w ? `${cell.slice(0, w - 1)}…` : cell);
   const line = (row: readonly string[]) =>
     row
-      .map((cell, i) =>
-        columns[i].align === 'right' ? cell.padStart(widths[i]) : cell.padEnd(widths[i]),
-      )
+      .map((cell, i) => {
+        const text = fit(cell, widths[i]);
+        return columns[i].align === 'right' ? text.padStart(widths[i]) : text.padEnd(widths[i]);
+      })
       .join('  ')
       .trimEnd();
   return [

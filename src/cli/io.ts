@@ -2,10 +2,13 @@
 export interface CliIO {
   out(text: string): void;
   err(text: string): void;
+  /** The width of the terminal stdout writes to; undefined when it is not a terminal. */
+  readonly columns?: number;
 }
 
 /** Writes lines to the process streams. */
 export const processIO: CliIO = {
+  columns: process.stdout.isTTY ? process.stdout.columns : undefined,
   out: (text) => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
   err: (text) => void process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
 };
