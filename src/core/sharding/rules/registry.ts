@@ -197,15 +197,16 @@ export function opFactorRule(op: Op, types: (id: ValueId) => TensorType): Factor
     }
 
     case 'dynamic_update_slice': {
-      // Operand and result pass through on every dim (each device writes the part of the update
-      // that lands in its shard). An update dim as large as the operand's shares the factor; a
-      // smaller one moves at run time: needReplication of its own. Start indices are scalars.
+      // A dim the update covers whole passes through operand, update and result. A dim it covers
+      // in part is written at a run-time offset into the global dim, so operand and result keep
+      // that dim whole (needReplication) and the update's part is a needReplication factor of
+      // its own. Start indices are scalars.
       const ins = shapesOf(op.operands, types);
       const [x, u] = ins;
       const b = new RuleBuilder(ins, shapesOf(op.results, types));
       for (let d = 0; d < x.length; d++) {
         if (u[d] === x[d]) b.factor([d, d], [d], x[d]);
-        else b.factor([d], [d], x[d]).factor([NULL_DIM, d], [], u[d], 'needReplication');
+        else b.factor([d], [d], x[d], 'needReplication').factor([NULL_DIM, d], [], u[d], 'needReplication');
       }
       return b.build();
     }
