@@ -2,20 +2,13 @@
 // `npm run test:py`: the Python conformance suite (JAX on 8 emulated CPU devices).
 // Creates python/.venv if missing, installs python/requirements.txt into it, then runs pytest.
 import { existsSync, readdirSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { aptInstall, run } from './lib/system.mjs';
 
 const PY_DIR = 'python';
 const VENV = join(PY_DIR, '.venv');
 const VENV_PY = join(VENV, 'bin', 'python');
 const TESTS = join(PY_DIR, 'tests');
-
-function run(cmd, args, env = process.env) {
-  console.log(`$ ${cmd} ${args.join(' ')}`);
-  const r = spawnSync(cmd, args, { stdio: 'inherit', env });
-  if (r.error) return { status: 1, error: r.error };
-  return { status: r.status ?? 1 };
-}
 
 function fail(message) {
   console.error(`test-python: ${message}`);
@@ -34,12 +27,11 @@ if (!existsSync(join(PY_DIR, 'requirements.txt'))) fail(`${PY_DIR}/requirements.
 
 if (!existsSync(VENV_PY)) {
   const python = process.env.PYTHON ?? 'python3';
-  if (run(python, ['-m', 'venv', VENV]).status !== 0) {
-    const hint =
-      process.getuid?.() === 0
-        ? 'On Debian/Ubuntu: apt-get install -y python3-venv'
-        : 'On Debian/Ubuntu: sudo apt-get install -y python3-venv';
-    fail(`could not create ${VENV} with ${python} -m venv. ${hint}`);
+  // Debian's python3 lacks ensurepip until python3-venv is installed.
+  if (run(python, ['-m', 'venv', VENV]) !== 0) {
+    const why = `test-python: could not create ${VENV} with ${python} -m venv.`;
+    if (!aptInstall(['python3', 'python3-venv'], why)) process.exit(1);
+    if (run(python, ['-m', 'venv', '--clear', VENV]) !== 0) fail(`${python} -m venv failed again.`);
   }
 }
 
@@ -52,7 +44,7 @@ const pip = run(VENV_PY, [
   '-r',
   join(PY_DIR, 'requirements.txt'),
 ]);
-if (pip.status !== 0) fail('pip install failed; see its output above.');
+if (pip !== 0) fail('pip install failed; see its output above.');
 
 // 8 emulated CPU devices stand in for a mesh; flags already set by the caller are kept.
 const env = {
@@ -62,10 +54,10 @@ const env = {
 };
 const pytest = run(VENV_PY, ['-m', 'pytest', '-q', TESTS], env);
 // pytest exit 5: no tests were collected. That is fine only while the suite has no test files.
-if (pytest.status === 5) {
+if (pytest === 5) {
   if (testFiles(TESTS).length > 0)
     fail('pytest collected no tests, but python/tests has test files.');
   console.log('test-python: python/tests has no tests yet.');
   process.exit(0);
 }
-process.exit(pytest.status);
+process.exit(pytest);
