@@ -4,7 +4,7 @@ import type { Func, Op, Program, Region, Value, ValueId } from '../ir/program.ts
 import { meshAxisSize, type Mesh } from '../mesh/mesh.ts';
 import type { FactorRule } from '../sharding/factor-rule.ts';
 import { shardingToString, type Sharding } from '../sharding/sharding.ts';
-import type { ScheduleResult } from '../tactics/apply.ts';
+import { tacticDrivesOp, type ScheduleResult } from '../tactics/apply.ts';
 import type { CollectiveRecord } from './collective.ts';
 import { assignFactors, shardingUnder } from './factor-assignment.ts';
 import { localAttrs, localShape } from './localize.ts';
@@ -129,13 +129,20 @@ class Lowering {
     const fa = assignFactors(
       rule,
       op.results.map((v) => ({ sharding: this.recorded(v), type: types(v) })),
-      op.operands.map((v, i) => ({ sharding: operandPlaced[i].sharding, type: types(v) })),
+      op.operands.map((v, i) => ({ sharding: this.drivingAxes(op, v, operandPlaced[i].sharding), type: types(v) })),
       this.mesh,
     );
     const keepPartial = this.partialPassThrough(op, operandPlaced);
     const reason = (i: number) => `operand ${i} of ${op.kind} (op #${op.id})`;
-    const locals = op.operands.map((v, i) => this.get(env, v, shardingUnder(rule.operands[i], fa, keepPartial), reason(i), op.scope, op.phase).value);
-    const partial = [...keepPartial, ...reductionAxes(rule, fa)];
+    const reduced = reductionAxes(rule, fa);
+    const want = (i: number) => {
+      // a scatter whose updates are split over axes adds every device's part into the operand:
+      // the operand must then count once over those axes (a partial sum held by rank 0)
+      const extra = op.kind === 'scatter' && i === 0 ? reduced : [];
+      return shardingUnder(rule.operands[i], fa, [...keepPartial, ...extra]);
+    };
+    const locals = op.operands.map((v, i) => this.get(env, v, want(i), reason(i), op.scope, op.phase).value);
+    const partial = [...keepPartial, ...reduced];
     const resultShardings = op.results.map((_, i) => shardingUnder(rule.results[i], fa, partial));
     const results = this.emit(op, locals, resultShardings);
     const reduction = partialReduction(op, operandPlaced, keepPartial.length > 0);
@@ -211,6 +218,20 @@ class Lowering {
     op.results.forEach((v, i) => this.bind(env, v, { value: results[i], sharding: outWant[i], reduction: 'sum' }));
   }
 
+  /** An operand's sharding without the axes whose tactic does not let them drive this op (ZeRO's storage axes). */
+  private drivingAxes(op: Op, v: ValueId, s: Sharding): Sharding {
+    const origins = this.r.final.origins[v];
+    const keep = (a: string) => {
+      const o = origins.get(a);
+      return !o || tacticDrivesOp(this.r, o.tactic, op);
+    };
+    if (s.dims.every((axes) => axes.every(keep))) return s;
+    return { ...s, dims: s.dims.map((axes) => {
+      const k = axes.findIndex((a) => !keep(a));
+      return k < 0 ? axes : axes.slice(0, k);
+    }) };
+  }
+
   /** Partial axes every operand shares, kept when the op is linear in them (saves all-reduces). */
   private partialPassThrough(op: Op, operands: readonly Placed[]): string[] {
     if (operands.length === 0 || operands.some((o) => o.reduction !== 'sum')) return [];
@@ -234,10 +255,11 @@ function reductionAxes(rule: FactorRule, fa: readonly string[][]): string[] {
   return rule.factorKinds.flatMap((k, f) => (k === 'reduction' ? fa[f] : []));
 }
 
-/** How the parts of a partial result combine: the reduce's combiner, else a sum. */
+/** How the parts of a partial result combine: the combiner of a reduce, reduce_window or scatter, else a sum. */
 function partialReduction(op: Op, operands: readonly Placed[], passThrough: boolean): CollectiveReduction {
   if (passThrough) return operands[0].reduction;
-  if (op.kind !== 'reduce') return 'sum';
-  const body = op.regions[0]?.ops[0]?.kind;
-  return body === 'maximum' ? 'max' : body === 'minimum' ? 'min' : 'sum';
+  if (op.kind !== 'reduce' && op.kind !== 'reduce_window' && op.kind !== 'scatter') return 'sum';
+  const body = op.regions[0]?.ops;
+  const kind = body?.[body.length - 1]?.kind;
+  return kind === 'maximum' ? 'max' : kind === 'minimum' ? 'min' : 'sum';
 }

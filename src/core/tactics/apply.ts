@@ -1,4 +1,4 @@
-import type { Program } from '../ir/program.ts';
+import type { Op, Program } from '../ir/program.ts';
 import { meshAxisSize, meshHasAxis, meshToString, type Mesh } from '../mesh/mesh.ts';
 import type { Conflict } from '../sharding/conflict.ts';
 import { GraphIndex } from '../sharding/graph-index.ts';
@@ -73,7 +73,7 @@ function applyTactic(program: Program, mesh: Mesh, index: GraphIndex, state: Sha
   const where = `tactic ${k + 1} ${tacticToString(t)}`;
   if (!meshHasAxis(mesh, t.axis)) throw new TacticError(`${where}: unknown mesh axis '${t.axis}'; the mesh has ${meshToString(mesh)}`, k);
   let seeds: Seed[];
-  let allow = (_: unknown) => true;
+  let allow = (_: Op) => true;
   try {
     if (t.tactic === 'tile' || t.tactic === 'replicate') {
       const ids = selectValues(program, t.select);
@@ -86,7 +86,7 @@ function applyTactic(program: Program, mesh: Mesh, index: GraphIndex, state: Sha
       const def = TACTIC_LIBRARY[t.tactic];
       const scope = t.scope !== undefined ? compileRegex(t.scope, 'scope pattern') : undefined;
       seeds = def.seeds({ program, mesh, state, scope }, t.axis);
-      allow = def.propagatesThrough as (op: unknown) => boolean;
+      allow = (op: Op) => def.propagatesThrough(op, program);
     }
   } catch (e) {
     if (e instanceof SelectorError || e instanceof TacticError) throw new TacticError(`${where}: ${e.message}`, k);
@@ -119,4 +119,15 @@ function checkSeed(program: Program, mesh: Mesh, state: ShardingState, s: Seed, 
     throw new TacticError(`${where}: dim ${s.dim} of '${label}' has size ${shape[s.dim]}, which does not divide into ${shards} shards on axis '${s.axis}' (size ${meshAxisSize(mesh, s.axis)})`, k);
   if (state.uses(s.value, s.axis) && !state.dims[s.value][s.dim].includes(s.axis) && state.origins[s.value].get(s.axis)?.tactic !== k)
     throw new TacticError(`${where}: '${label}' already uses axis '${s.axis}' (from tactic ${(state.origins[s.value].get(s.axis)?.tactic ?? 0) + 1}); a later tactic never overrides an earlier one`, k);
+}
+
+/**
+ * Whether the tactic that put an axis on a value lets that axis drive the given op. ZeRO's axes
+ * shard storage only: an op outside the optimizer must not run split on them (the lowering
+ * gathers the value instead).
+ */
+export function tacticDrivesOp(result: ScheduleResult, tactic: number, op: Op): boolean {
+  const t = result.steps[tactic]?.tactic;
+  if (!t || t.tactic === 'tile' || t.tactic === 'replicate') return true;
+  return TACTIC_LIBRARY[t.tactic].propagatesThrough(op, result.program);
 }

@@ -36,7 +36,7 @@ export interface TacticDefinition {
   readonly title: string;
   readonly summary: string;
   seeds(ctx: SeedContext, axis: string): Seed[];
-  readonly propagatesThrough: (op: Op) => boolean;
+  readonly propagatesThrough: (op: Op, program: Program) => boolean;
 }
 
 export class TacticError extends Error {

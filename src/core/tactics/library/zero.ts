@@ -1,8 +1,12 @@
-import type { Value } from '../../ir/program.ts';
+import type { Op, Program, Value } from '../../ir/program.ts';
 import type { Seed, SeedContext, TacticDefinition } from '../tactic.ts';
 import { firstDivisibleDim, inputsInScope, tile } from './common.ts';
 
 type Stage = 1 | 2 | 3;
+
+function isParamCast(op: Op, program: Program): boolean {
+  return op.kind === 'convert' && program.values[op.operands[0]].role === 'param';
+}
 
 /** The accumulated gradient of each parameter (the value the optimizer consumes). */
 function parameterGradients(ctx: SeedContext): Value[] {
@@ -39,8 +43,9 @@ function zero(stage: Stage): TacticDefinition {
       return seeds;
     },
     // ZeRO shards storage, not compute: the forward and backward keep their shardings and the
-    // lowering gathers a sharded parameter where it is used.
-    propagatesThrough: (op) => op.phase === 'optimizer',
+    // lowering gathers a sharded parameter where it is used — after its cast to the compute
+    // dtype, so a bf16 model gathers bf16 weights (as FSDP does).
+    propagatesThrough: (op, program) => op.phase === 'optimizer' || isParamCast(op, program),
   };
 }
 
