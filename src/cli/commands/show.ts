@@ -57,7 +57,7 @@ export const show = defineCommand({
 });
 
 /** A bad spec is the user's typo, so it is a usage error with the zoo's own message. */
-function buildFromSpec(spec: string): Program {
+export function buildFromSpec(spec: string): Program {
   try {
     return buildModel(parseModelSpec(spec));
   } catch (e) {
