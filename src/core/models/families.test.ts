@@ -4,7 +4,7 @@ import { forEachOpDeep, type Program } from '../ir/program.ts';
 import { verifyProgram } from '../ir/verifier.ts';
 import { PRESETS } from './presets.ts';
 import { buildModel } from './spec.ts';
-import { lossOf, randomInputs, stack } from './test-util.ts';
+import { lossOf, randomInputs, runByName, stack } from './test-util.ts';
 
 /** Small instances of every family, run in the reference interpreter. */
 const TINY_DECODER = 'layers=2,d_model=16,heads=4,vocab=40,seq=8,batch=2,train=false,dtype=f32';
@@ -203,13 +203,53 @@ describe('names, dtypes and meta', () => {
   });
 });
 
-describe('build speed', () => {
-  it('builds the gpt3-175b forward (96 unrolled layers) in well under a second', () => {
-    buildModel('gpt2-small:train=false,batch=1'); // warm up the JIT
+describe('training steps', () => {
+  const TINY_TRAIN = [
+    spec('gpt', TINY_DECODER, 'train=true'),
+    spec('gpt', TINY_DECODER, 'train=true,scan=true,positions=rotary,kv_heads=2,mlp=swiglu,norm=rmsnorm,tied=false,remat=selective'),
+    spec('moe', TINY_DECODER, 'train=true,experts=4'),
+    'vit:layers=1,d_model=16,heads=4,image=8,patch=4,classes=10,batch=2,dtype=f32',
+    spec('multimodal', TINY_DECODER, 'train=true,layers=1,vision_layers=1,vision_d_model=8,vision_heads=2,image=8,patch=4'),
+    'unet:image=8,ch=8,ch_mult=1/2,res_blocks=1,attn_res=4,groups=4,batch=1,dtype=f32',
+    'gns:nodes=6,edges=10,steps=2,latent=8,batch=2,dtype=f32',
+    'mlp:layers=3,in=8,hidden=16,out=4,batch=4,dtype=f32,optimizer=sgd',
+  ];
+  for (const s of TINY_TRAIN) {
+    it(`${s.split(':')[0]}: the step runs in the interpreter and a second step on the same batch lowers the loss (${s})`, () => {
+      const p = buildModel(s);
+      expect(p.meta.training).toBe(true);
+      expect(verifyProgram(p)).toEqual([]);
+      const inputs = randomInputs(p, intRange(p), 2);
+      const out = runByName(p, inputs);
+      for (const [name, t] of out) expect(t.data.every(Number.isFinite), name).toBe(true);
+      // outputs replace the inputs they alias (new params and optimizer state)
+      const next = new Map(inputs);
+      for (const o of p.outputs) if (o.aliases !== undefined) next.set(p.values[p.main.params[o.aliases]].name, out.get(o.name)!);
+      expect(lossOf(p, next)).toBeLessThan(out.get('loss')!.data[0]);
+    });
+  }
+
+  it('accum=K gives data inputs a leading [K] dim and meta counts K micro-batches', () => {
+    const p = buildModel('gpt2-small:layers=1,seq=16,batch=2,accum=4');
+    const tokens = p.main.params.map((id) => p.values[id]).find((v) => v.name === 'tokens');
+    expect(tokens?.type.shape).toEqual([4, 2, 16]);
+    expect(p.meta).toMatchObject({ training: true, microBatches: 4, tokensPerStep: 4 * 2 * 16, optimizer: 'adam' });
+  });
+
+  it('selective remat recomputes only the attention cores (found by their scope name)', () => {
+    const p = buildModel('gpt2-small:layers=2,seq=16,batch=1,remat=selective');
+    const scopes = new Set<string>();
+    forEachOpDeep(p.main.ops, (op) => void (op.remat && scopes.add(op.scope)));
+    expect([...scopes].sort()).toEqual(['layers/0/attn/core', 'layers/1/attn/core']);
+  });
+
+  it('builds the gpt3-175b training step (96 unrolled layers, tens of thousands of ops) in under a second', () => {
+    buildModel('gpt2-small:layers=2'); // warm up the JIT
     const t0 = performance.now();
-    const p = buildModel('gpt3-175b:train=false');
+    const p = buildModel('gpt3-175b');
     const ms = performance.now() - t0;
-    expect(p.main.ops.length).toBeGreaterThan(10_000);
+    expect(p.meta.training).toBe(true);
+    expect(p.main.ops.length).toBeGreaterThan(40_000);
     expect(ms).toBeLessThan(1000);
   });
 });

@@ -10,13 +10,15 @@ import { buildModel } from './spec.ts';
  * logit matmul). For untied models this is §11's "Megatron-LM without the causal ½" column; for
  * tied ones it equals PaLM's 6N + 12·L·H·Q·T up to biases, norms and position tables (< 0.1%).
  *
- * The training step is built forward-only here and multiplied by 3 (the autodiff train step lands
- * separately); the forward's matmul FLOPs are exact, so the 2% tolerance only absorbs the reference's
- * rounding and the few non-matmul parameters it counts.
+ * The step is the real training step (forward, autodiff backward, optimizer), whose backward runs
+ * two matmuls per forward matmul; the 2% tolerance absorbs the reference's rounding, the few
+ * non-matmul parameters it counts and the backward matmuls autodiff can skip (none for a weight).
  */
 function trainingFlopsPerToken(spec: string, tokens: number): number {
   const sep = spec.includes(':') ? ',' : ':';
-  return (3 * programStats(buildModel(`${spec}${sep}train=false,batch=1`)).matmulFlops) / tokens;
+  const p = buildModel(`${spec}${sep}batch=1`);
+  expect(p.meta.training).toBe(true);
+  return programStats(p).matmulFlops / tokens;
 }
 
 function within(actual: number, expected: number, tol = 0.02): void {

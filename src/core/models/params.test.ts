@@ -106,5 +106,6 @@ describe('parameter breakdowns by name', () => {
     const base = programStats(buildModel('gpt2-small:train=false,batch=1,seq=64,max_seq=1024')).params;
     expect(base).toBe(124_439_808);
     expect(programStats(buildModel('gpt2-small:train=false,batch=3,dtype=f32,scan=true,seq=64,max_seq=1024')).params).toBe(base);
+    expect(programStats(buildModel('gpt2-small:train=true,accum=2,batch=1,seq=64,max_seq=1024')).params).toBe(base);
   });
 });

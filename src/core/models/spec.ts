@@ -94,7 +94,7 @@ export function buildModel(spec: ModelSpec | string): Program {
     config: { ...s.options },
   };
   const forward = b.build();
-  return c.train ? withTraining(forward, c) : forward;
+  return c.train ? withTraining(forward, c, info.tokensPerMicroBatch) : forward;
 }
 
 export interface PresetInfo {

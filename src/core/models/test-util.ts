@@ -13,7 +13,8 @@ export function lcg(seed: number): () => number {
   };
 }
 
-/** Integer inputs draw from [0, intRange(name)); float params are N(0, ~0.02)-ish, norm scales 1, data ~U(−1, 1). */
+/** Integer inputs draw from [0, intRange(name)); float params are U(−0.02, 0.02), norm scales 1,
+ *  optimizer state starts at zero (a fresh Adam), data ~U(−1, 1). */
 export function randomInputs(p: Program, intRange: (v: Value) => number, seed = 1): Map<string, HostTensor> {
   const rnd = lcg(seed);
   const out = new Map<string, HostTensor>();
@@ -24,6 +25,8 @@ export function randomInputs(p: Program, intRange: (v: Value) => number, seed = 
     if (v.type.dtype === 'i32') {
       const hi = intRange(v);
       data = Array.from({ length: n }, () => Math.floor(rnd() * hi));
+    } else if (v.role === 'optState') {
+      data = new Array<number>(n).fill(0);
     } else if (v.role === 'param') {
       const isScale = /(^|\/)scale$/.test(v.name);
       data = Array.from({ length: n }, () => (isScale ? 1 : 0.04 * (rnd() - 0.5)));

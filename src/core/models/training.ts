@@ -1,12 +1,23 @@
+import { trainStep } from '../ir/autodiff/train-step.ts';
 import type { Program } from '../ir/program.ts';
 import type { CommonOptions } from './family.ts';
 
 /**
- * Wraps a forward program into a training step. The autodiff train step
- * (src/core/ir/autodiff/train-step.ts) is not in the tree yet: until it lands this returns the
- * forward, marked `training: false` and `trainingPending: true` so no caller mistakes it for a step.
+ * The training step of a forward program: autodiff backward and the optimizer update
+ * (src/core/ir/autodiff/train-step.ts), with accumulation over `accum` micro-batches and the remat
+ * policy. The meta keeps the forward's and states the step's totals.
  */
-export function withTraining(forward: Program, common: CommonOptions): Program {
-  void common;
-  return { ...forward, meta: { ...forward.meta, training: false, microBatches: 1, trainingPending: true } };
+export function withTraining(forward: Program, common: CommonOptions, tokensPerMicroBatch: number): Program {
+  const step = trainStep(forward, { optimizer: common.optimizer, accum: common.accum, remat: common.remat });
+  return {
+    ...step,
+    meta: {
+      ...forward.meta,
+      ...step.meta,
+      tokensPerStep: tokensPerMicroBatch * common.accum,
+      training: true,
+      microBatches: common.accum,
+      remat: common.remat,
+    },
+  };
 }
