@@ -21,7 +21,12 @@ function expandBack(b: ProgramBuilder, x: Value, shape: Shape, axis: number): Va
 
 /** y = x·w (+ bias): contracts x's last dim with w's first; [..., k]·[k, ...n] → [..., ...n]. */
 export function linear(b: ProgramBuilder, x: Value, w: Value, bias?: Value): Value {
-  const y = b.dotGeneral(x, w, { lhsBatch: [], rhsBatch: [], lhsContract: [rankOf(x) - 1], rhsContract: [0] });
+  const y = b.dotGeneral(x, w, {
+    lhsBatch: [],
+    rhsBatch: [],
+    lhsContract: [rankOf(x) - 1],
+    rhsContract: [0],
+  });
   return bias ? b.add(y, bias) : y;
 }
 
@@ -32,14 +37,22 @@ export function linear(b: ProgramBuilder, x: Value, w: Value, bias?: Value): Val
  */
 export function einsum(b: ProgramBuilder, spec: string, x: Value, y: Value): Value {
   const m = /^\s*([A-Za-z]*)\s*,\s*([A-Za-z]*)\s*->\s*([A-Za-z]*)\s*$/.exec(spec);
-  if (!m) throw new IRError(`einsum '${spec}': expected 'lhs,rhs->out' with one letter per dimension`);
+  if (!m)
+    throw new IRError(`einsum '${spec}': expected 'lhs,rhs->out' with one letter per dimension`);
   let [, xs, ys] = m;
   const out = m[3];
-  for (const [s, v, what] of [[xs, x, 'lhs'], [ys, y, 'rhs']] as const) {
-    if (s.length !== rankOf(v)) throw new IRError(`einsum '${spec}': ${what} has ${s.length} letters but rank ${rankOf(v)}`);
-    if (new Set(s).size !== s.length) throw new IRError(`einsum '${spec}': repeated letter in ${what} (traces are not supported)`);
+  for (const [s, v, what] of [
+    [xs, x, 'lhs'],
+    [ys, y, 'rhs'],
+  ] as const) {
+    if (s.length !== rankOf(v))
+      throw new IRError(`einsum '${spec}': ${what} has ${s.length} letters but rank ${rankOf(v)}`);
+    if (new Set(s).size !== s.length)
+      throw new IRError(`einsum '${spec}': repeated letter in ${what} (traces are not supported)`);
   }
-  for (const c of out) if (!xs.includes(c) && !ys.includes(c)) throw new IRError(`einsum '${spec}': output letter '${c}' is in neither operand`);
+  for (const c of out)
+    if (!xs.includes(c) && !ys.includes(c))
+      throw new IRError(`einsum '${spec}': output letter '${c}' is in neither operand`);
   // sum out letters private to one operand and absent from the output
   const sumOut = (s: string, other: string, v: Value): [string, Value] => {
     const dims = [...s].flatMap((c, i) => (!other.includes(c) && !out.includes(c) ? [i] : []));
@@ -59,11 +72,20 @@ export function einsum(b: ProgramBuilder, spec: string, x: Value, y: Value): Val
     rhsContract: contract.map((c) => ys.indexOf(c)),
   });
   const order = [...batch, ...xFree, ...yFree];
-  return b.transpose(r, [...out].map((c) => order.indexOf(c)));
+  return b.transpose(
+    r,
+    [...out].map((c) => order.indexOf(c)),
+  );
 }
 
 /** LayerNorm over the last dim: (x − mean)·rsqrt(var + eps)·scale (+ bias). */
-export function layerNorm(b: ProgramBuilder, x: Value, scale: Value, bias?: Value, eps = 1e-5): Value {
+export function layerNorm(
+  b: ProgramBuilder,
+  x: Value,
+  scale: Value,
+  bias?: Value,
+  eps = 1e-5,
+): Value {
   const shape = x.type.shape;
   const axis = shape.length - 1;
   const n = shape[axis];
@@ -150,22 +172,43 @@ export function crossEntropy(b: ProgramBuilder, logits: Value, targets: Value): 
   const picked = b.sum(b.select(onehot, x, 0), [axis]);
   const nll = b.sub(lse, picked);
   const count = shape.slice(0, axis).reduce((n, d) => n * d, 1);
-  return b.div(b.sum(nll, nll.type.shape.map((_, i) => i)), count);
+  return b.div(
+    b.sum(
+      nll,
+      nll.type.shape.map((_, i) => i),
+    ),
+    count,
+  );
 }
 
 /** Mean squared error between two tensors of the same shape, in f32. */
 export function mseLoss(b: ProgramBuilder, pred: Value, target: Value): Value {
   const d = b.sub(b.convert(pred, 'f32'), b.convert(target, 'f32'));
   const count = d.type.shape.reduce((n, s) => n * s, 1);
-  return b.div(b.sum(b.mul(d, d), d.type.shape.map((_, i) => i)), count);
+  return b.div(
+    b.sum(
+      b.mul(d, d),
+      d.type.shape.map((_, i) => i),
+    ),
+    count,
+  );
 }
 
 /** The rotary tables cos(s·θ^(−2i/dh)) and sin(…), each [S, dh/2] in `dtype`. */
-export function rotaryTables(b: ProgramBuilder, S: number, dh: number, theta: number, dtype: DType): [Value, Value] {
+export function rotaryTables(
+  b: ProgramBuilder,
+  S: number,
+  dh: number,
+  theta: number,
+  dtype: DType,
+): [Value, Value] {
   if (dh % 2 !== 0) throw new IRError(`rotary embeddings need an even head dim, got ${dh}`);
   const half = dh / 2;
   const invFreq = Array.from({ length: half }, (_, i) => Math.pow(theta, (-2 * i) / dh));
-  const angles = b.mul(b.iota([S, half], 0, 'f32'), b.broadcastInDim(b.constant(invFreq, [half], 'f32'), [S, half], [1]));
+  const angles = b.mul(
+    b.iota([S, half], 0, 'f32'),
+    b.broadcastInDim(b.constant(invFreq, [half], 'f32'), [S, half], [1]),
+  );
   return [b.convert(b.unary('cosine', angles), dtype), b.convert(b.unary('sine', angles), dtype)];
 }
 
@@ -177,7 +220,10 @@ export function rotary(b: ProgramBuilder, x: Value, tables: readonly [Value, Val
   const sin = b.broadcastInDim(tables[1], [B, S, N, half], [1, 3]);
   const x1 = b.slice(x, [0, 0, 0, 0], [B, S, N, half]);
   const x2 = b.slice(x, [0, 0, 0, half], [B, S, N, dh]);
-  return b.concatenate([b.sub(b.mul(x1, cos), b.mul(x2, sin)), b.add(b.mul(x2, cos), b.mul(x1, sin))], 3);
+  return b.concatenate(
+    [b.sub(b.mul(x1, cos), b.mul(x2, sin)), b.add(b.mul(x2, cos), b.mul(x1, sin))],
+    3,
+  );
 }
 
 /** A large negative score for masked positions, finite so that bf16 and f32 both hold it. */
@@ -188,16 +234,28 @@ export const MASK_VALUE = -1e9;
  * scores = q·kᵀ/√dh, causal mask, softmax, probs·v. q [B, S, H, dh]; k, v [B, T, KV, dh] with
  * KV dividing H (MHA: KV = H, GQA: 1 < KV < H, MQA: KV = 1). Returns [B, S, H, dh].
  */
-export function attentionCore(b: ProgramBuilder, q: Value, k: Value, v: Value, opts: { causal: boolean }): Value {
+export function attentionCore(
+  b: ProgramBuilder,
+  q: Value,
+  k: Value,
+  v: Value,
+  opts: { causal: boolean },
+): Value {
   const [B, S, H, dh] = q.type.shape;
   const [, T, KV] = k.type.shape;
-  if (H % KV !== 0) throw new IRError(`attention: ${KV} key/value heads do not divide ${H} query heads`);
+  if (H % KV !== 0)
+    throw new IRError(`attention: ${KV} key/value heads do not divide ${H} query heads`);
   const G = H / KV;
   return b.scope('core', () => {
     // G = 1: scores [B, H, S, T]; otherwise q is grouped [B, S, KV, G, dh] and scores are [B, KV, S, G, T]
     const qg = G === 1 ? q : b.reshape(q, [B, S, KV, G, dh]);
     const qr = rankOf(qg);
-    let scores = b.dotGeneral(qg, k, { lhsBatch: [0, 2], rhsBatch: [0, 2], lhsContract: [qr - 1], rhsContract: [3] });
+    let scores = b.dotGeneral(qg, k, {
+      lhsBatch: [0, 2],
+      rhsBatch: [0, 2],
+      lhsContract: [qr - 1],
+      rhsContract: [3],
+    });
     scores = b.mul(scores, 1 / Math.sqrt(dh));
     const sr = rankOf(scores);
     if (opts.causal) {
@@ -208,7 +266,12 @@ export function attentionCore(b: ProgramBuilder, q: Value, k: Value, v: Value, o
       scores = b.select(b.broadcastInDim(keep, scores.type.shape, [2, sr - 1]), scores, MASK_VALUE);
     }
     const probs = softmax(b, scores, -1);
-    const ctx = b.dotGeneral(probs, v, { lhsBatch: [0, 1], rhsBatch: [0, 2], lhsContract: [sr - 1], rhsContract: [1] });
+    const ctx = b.dotGeneral(probs, v, {
+      lhsBatch: [0, 1],
+      rhsBatch: [0, 2],
+      lhsContract: [sr - 1],
+      rhsContract: [1],
+    });
     if (G === 1) return b.transpose(ctx, [0, 2, 1, 3]);
     return b.reshape(b.transpose(ctx, [0, 2, 1, 3, 4]), [B, S, H, dh]);
   });
@@ -238,14 +301,21 @@ export interface AttentionOptions {
  * Multi-head self-attention of x [B, S, D]: wq [D, H·dh], wk/wv [D, KV·dh], wo [H·dh, D].
  * H·dh need not equal D. Call it inside the attention scope (`layers/3/attn`); the core lands in `…/core`.
  */
-export function attention(b: ProgramBuilder, x: Value, w: AttentionWeights, opts: AttentionOptions): Value {
+export function attention(
+  b: ProgramBuilder,
+  x: Value,
+  w: AttentionWeights,
+  opts: AttentionOptions,
+): Value {
   const [B, S] = x.type.shape;
   const H = opts.heads;
   const KV = opts.kvHeads ?? H;
   const qWidth = w.wq.type.shape[1];
-  if (qWidth % H !== 0) throw new IRError(`attention: wq width ${qWidth} is not a multiple of ${H} heads`);
+  if (qWidth % H !== 0)
+    throw new IRError(`attention: wq width ${qWidth} is not a multiple of ${H} heads`);
   const dh = qWidth / H;
-  if (w.wk.type.shape[1] !== KV * dh) throw new IRError(`attention: wk width ${w.wk.type.shape[1]} is not ${KV} kv heads × ${dh}`);
+  if (w.wk.type.shape[1] !== KV * dh)
+    throw new IRError(`attention: wk width ${w.wk.type.shape[1]} is not ${KV} kv heads × ${dh}`);
   let q = b.reshape(linear(b, x, w.wq, w.bq), [B, S, H, dh]);
   let k = b.reshape(linear(b, x, w.wk, w.bk), [B, S, KV, dh]);
   const v = b.reshape(linear(b, x, w.wv, w.bv), [B, S, KV, dh]);

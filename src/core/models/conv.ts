@@ -5,7 +5,13 @@ import type { Value } from '../ir/program.ts';
 /** Convolution layers on NHWC activations with HWIO kernels (the layout JAX/Flax use). */
 
 /** 2-D convolution, TensorFlow/XLA 'SAME' padding (output = ceil(size / stride)) or 'VALID'. */
-export function conv2d(b: ProgramBuilder, x: Value, w: Value, stride = 1, padding: 'same' | 'valid' = 'same'): Value {
+export function conv2d(
+  b: ProgramBuilder,
+  x: Value,
+  w: Value,
+  stride = 1,
+  padding: 'same' | 'valid' = 'same',
+): Value {
   const [, H, W] = x.type.shape;
   const [kh, kw] = w.type.shape;
   const pad = (size: number, k: number): [number, number] => {
@@ -33,9 +39,17 @@ export function conv2d(b: ProgramBuilder, x: Value, w: Value, stride = 1, paddin
 }
 
 /** GroupNorm of x [B, H, W, C]: statistics over H, W and the C/groups channels of each group. */
-export function groupNorm(b: ProgramBuilder, x: Value, scale: Value, bias: Value, groups: number, eps = 1e-5): Value {
+export function groupNorm(
+  b: ProgramBuilder,
+  x: Value,
+  scale: Value,
+  bias: Value,
+  groups: number,
+  eps = 1e-5,
+): Value {
   const [B, H, W, C] = x.type.shape;
-  if (C % groups !== 0) throw new IRError(`groupNorm: ${groups} groups do not divide ${C} channels`);
+  if (C % groups !== 0)
+    throw new IRError(`groupNorm: ${groups} groups do not divide ${C} channels`);
   const shape = [B, H, W, groups, C / groups];
   const g = b.reshape(x, shape);
   const n = H * W * (C / groups);

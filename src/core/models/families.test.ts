@@ -12,7 +12,8 @@ const TINY_DECODER = 'layers=2,d_model=16,heads=4,vocab=40,seq=8,batch=2,train=f
 /** A family spec from option lists, later keys overriding earlier ones. */
 function spec(family: string, ...parts: string[]): string {
   const kv = new Map<string, string>();
-  for (const part of parts) for (const item of part.split(',').filter(Boolean)) kv.set(item.split('=')[0], item);
+  for (const part of parts)
+    for (const item of part.split(',').filter(Boolean)) kv.set(item.split('=')[0], item);
   return `${family}:${[...kv.values()].join(',')}`;
 }
 
@@ -50,24 +51,45 @@ describe('every preset builds a well-formed forward program', () => {
 
 describe('small instances run in the interpreter', () => {
   it('a random-init decoder predicts ~uniformly: loss ≈ log(vocab)', () => {
-    for (const extra of ['', 'positions=rotary,mlp=swiglu,norm=rmsnorm,bias=false,tied=false,kv_heads=2', 'attention=mqa,positions=rotary,parallel=true,scan=true', 'dtype=bf16']) {
-      expect(Math.abs(tinyLoss(spec('gpt', TINY_DECODER, extra)) - Math.log(40))).toBeLessThan(0.05);
+    for (const extra of [
+      '',
+      'positions=rotary,mlp=swiglu,norm=rmsnorm,bias=false,tied=false,kv_heads=2',
+      'attention=mqa,positions=rotary,parallel=true,scan=true',
+      'dtype=bf16',
+    ]) {
+      expect(Math.abs(tinyLoss(spec('gpt', TINY_DECODER, extra)) - Math.log(40))).toBeLessThan(
+        0.05,
+      );
     }
   });
 
   it('a random-init MoE decoder (top-1 and top-2, experts every 2nd layer) gives loss ≈ log(vocab)', () => {
-    expect(Math.abs(tinyLoss(`moe:${TINY_DECODER},experts=4,top_k=2`) - Math.log(40))).toBeLessThan(0.05);
-    expect(Math.abs(tinyLoss(`moe:${TINY_DECODER},experts=4,top_k=1,moe_every=2,group_size=4`) - Math.log(40))).toBeLessThan(0.05);
+    expect(Math.abs(tinyLoss(`moe:${TINY_DECODER},experts=4,top_k=2`) - Math.log(40))).toBeLessThan(
+      0.05,
+    );
+    expect(
+      Math.abs(
+        tinyLoss(`moe:${TINY_DECODER},experts=4,top_k=1,moe_every=2,group_size=4`) - Math.log(40),
+      ),
+    ).toBeLessThan(0.05);
   });
 
   it('a random-init ViT gives loss ≈ log(classes)', () => {
-    expect(Math.abs(tinyLoss('vit:layers=2,d_model=16,heads=4,image=8,patch=4,classes=10,batch=2,train=false,dtype=f32') - Math.log(10))).toBeLessThan(0.05);
+    expect(
+      Math.abs(
+        tinyLoss(
+          'vit:layers=2,d_model=16,heads=4,image=8,patch=4,classes=10,batch=2,train=false,dtype=f32',
+        ) - Math.log(10),
+      ),
+    ).toBeLessThan(0.05);
   });
 
   it('a random-init multimodal decoder gives loss ≈ log(vocab) on the text positions', () => {
     const s = `multimodal:${TINY_DECODER},vision_layers=1,vision_d_model=8,vision_heads=2,image=8,patch=4,positions=rotary`;
     expect(Math.abs(tinyLoss(s) - Math.log(40))).toBeLessThan(0.05);
-    expect(Math.abs(tinyLoss(s.replace('positions=rotary', 'positions=learned')) - Math.log(40))).toBeLessThan(0.05);
+    expect(
+      Math.abs(tinyLoss(s.replace('positions=rotary', 'positions=learned')) - Math.log(40)),
+    ).toBeLessThan(0.05);
   });
 
   it('the U-Net, GNS and MLP give finite, positive MSE losses', () => {
@@ -84,7 +106,11 @@ describe('small instances run in the interpreter', () => {
 });
 
 /** Inputs for `to` taken from `from`'s inputs through a name mapping. */
-function remap(from: Map<string, HostTensor>, to: Program, pick: (name: string, from: Map<string, HostTensor>) => HostTensor): Map<string, HostTensor> {
+function remap(
+  from: Map<string, HostTensor>,
+  to: Program,
+  pick: (name: string, from: Map<string, HostTensor>) => HostTensor,
+): Map<string, HostTensor> {
   return new Map(to.main.params.map((id) => [to.values[id].name, pick(to.values[id].name, from)]));
 }
 
@@ -115,7 +141,8 @@ describe('equivalences', () => {
   });
 
   it('ViT patch embedding by strided convolution equals reshape/transpose + matmul on the same weights', () => {
-    const s = 'vit:layers=1,d_model=8,heads=2,image=8,patch=4,classes=5,batch=2,train=false,dtype=f32';
+    const s =
+      'vit:layers=1,d_model=8,heads=2,image=8,patch=4,classes=5,batch=2,train=false,dtype=f32';
     const conv = buildModel(s);
     const lin = buildModel(`${s},patch_embed=linear`);
     const inputs = randomInputs(conv, intRange(conv), 9);
@@ -124,7 +151,9 @@ describe('equivalences', () => {
 
   it('an MoE layer with one expert and ample capacity equals the dense MLP', () => {
     const dense = buildModel(`gpt:${TINY_DECODER},mlp=swiglu,bias=false`);
-    const moe = buildModel(`moe:${TINY_DECODER},mlp=swiglu,bias=false,experts=1,top_k=1,capacity_factor=1`);
+    const moe = buildModel(
+      `moe:${TINY_DECODER},mlp=swiglu,bias=false,experts=1,top_k=1,capacity_factor=1`,
+    );
     const inputs = randomInputs(dense, intRange(dense), 3);
     const moeInputs = remap(inputs, moe, (name, m) => {
       if (name.endsWith('/moe/router')) return hostTensor([16, 1], 'f32', new Array(16).fill(0.3));
@@ -137,10 +166,17 @@ describe('equivalences', () => {
   it('top-2 routing renormalises the two gates: two identical experts equal the dense MLP', () => {
     const dense = buildModel(`gpt:${TINY_DECODER},mlp=gelu,bias=false`);
     // capacity factor 1 with 2 experts and top-2 gives C = N: nothing is dropped
-    const moe = buildModel(`moe:${TINY_DECODER},mlp=gelu,bias=false,experts=2,top_k=2,capacity_factor=1`);
+    const moe = buildModel(
+      `moe:${TINY_DECODER},mlp=gelu,bias=false,experts=2,top_k=2,capacity_factor=1`,
+    );
     const inputs = randomInputs(dense, intRange(dense), 4);
     const moeInputs = remap(inputs, moe, (name, m) => {
-      if (name.endsWith('/moe/router')) return hostTensor([16, 2], 'f32', Array.from({ length: 32 }, (_, i) => Math.sin(i)));
+      if (name.endsWith('/moe/router'))
+        return hostTensor(
+          [16, 2],
+          'f32',
+          Array.from({ length: 32 }, (_, i) => Math.sin(i)),
+        );
       const t = m.get(name.replace('/moe/', '/mlp/'))!;
       return name.includes('/moe/') ? stack([t, t]) : t;
     });
@@ -149,10 +185,17 @@ describe('equivalences', () => {
 
   it('tokens over an expert’s capacity are dropped: a starved MoE differs from the dense MLP', () => {
     const dense = buildModel(`gpt:${TINY_DECODER},mlp=gelu,bias=false`);
-    const moe = buildModel(`moe:${TINY_DECODER},mlp=gelu,bias=false,experts=2,top_k=2,capacity_factor=0.25`);
+    const moe = buildModel(
+      `moe:${TINY_DECODER},mlp=gelu,bias=false,experts=2,top_k=2,capacity_factor=0.25`,
+    );
     const inputs = randomInputs(dense, intRange(dense), 4);
     const moeInputs = remap(inputs, moe, (name, m) => {
-      if (name.endsWith('/moe/router')) return hostTensor([16, 2], 'f32', Array.from({ length: 32 }, (_, i) => Math.sin(i)));
+      if (name.endsWith('/moe/router'))
+        return hostTensor(
+          [16, 2],
+          'f32',
+          Array.from({ length: 32 }, (_, i) => Math.sin(i)),
+        );
       const t = m.get(name.replace('/moe/', '/mlp/'))!;
       return name.includes('/moe/') ? stack([t, t]) : t;
     });
@@ -167,28 +210,58 @@ describe('names, dtypes and meta', () => {
       return p.main.params.map((id) => p.values[id].name);
     };
     const gpt2 = new Set(names('gpt2-small:train=false,batch=1'));
-    for (const n of ['embed/wte', 'embed/wpe', 'layers/3/attn/wq', 'layers/3/attn/wk', 'layers/3/attn/wv', 'layers/3/attn/wo', 'layers/3/mlp/wi', 'layers/3/mlp/wo', 'layers/3/ln1/scale', 'layers/3/ln1/bias', 'final_norm/scale'])
+    for (const n of [
+      'embed/wte',
+      'embed/wpe',
+      'layers/3/attn/wq',
+      'layers/3/attn/wk',
+      'layers/3/attn/wv',
+      'layers/3/attn/wo',
+      'layers/3/mlp/wi',
+      'layers/3/mlp/wo',
+      'layers/3/ln1/scale',
+      'layers/3/ln1/bias',
+      'final_norm/scale',
+    ])
       expect(gpt2.has(n), n).toBe(true);
     expect(gpt2.has('lm_head')).toBe(false);
     const llama = new Set(names('llama2-7b:train=false,batch=1,seq=16,layers=2'));
-    for (const n of ['lm_head', 'layers/1/mlp/wi_gate', 'layers/1/ln2/scale']) expect(llama.has(n), n).toBe(true);
+    for (const n of ['lm_head', 'layers/1/mlp/wi_gate', 'layers/1/ln2/scale'])
+      expect(llama.has(n), n).toBe(true);
     expect(llama.has('layers/1/ln2/bias')).toBe(false);
     const moe = new Set(names('mixtral-8x7b:train=false,batch=1,seq=16,layers=2'));
-    for (const n of ['layers/1/moe/wi', 'layers/1/moe/wi_gate', 'layers/1/moe/wo', 'layers/1/moe/router']) expect(moe.has(n), n).toBe(true);
+    for (const n of [
+      'layers/1/moe/wi',
+      'layers/1/moe/wi_gate',
+      'layers/1/moe/wo',
+      'layers/1/moe/router',
+    ])
+      expect(moe.has(n), n).toBe(true);
   });
 
   it('bf16 keeps f32 master weights and runs the matmuls in bf16; the loss stays f32', () => {
     const p = buildModel('gpt2-small:train=false,batch=1,seq=16,layers=1');
-    for (const id of p.main.params) if (p.values[id].role === 'param') expect(p.values[id].type.dtype).toBe('f32');
-    const dots = p.main.ops.filter((o) => o.kind === 'dot_general').map((o) => p.values[o.results[0]].type.dtype);
+    for (const id of p.main.params)
+      if (p.values[id].role === 'param') expect(p.values[id].type.dtype).toBe('f32');
+    const dots = p.main.ops
+      .filter((o) => o.kind === 'dot_general')
+      .map((o) => p.values[o.results[0]].type.dtype);
     expect(new Set(dots)).toEqual(new Set(['bf16']));
     const f32 = buildModel('gpt2-small:train=false,batch=1,seq=16,layers=1,dtype=f32');
-    expect(f32.main.ops.some((o) => o.kind === 'convert' && p.values[o.operands[0]]?.role === 'param')).toBe(false);
+    expect(
+      f32.main.ops.some((o) => o.kind === 'convert' && p.values[o.operands[0]]?.role === 'param'),
+    ).toBe(false);
   });
 
   it('meta records family, tokens per step, micro-batches, remat and the config', () => {
     const p = buildModel('gpt3-175b:train=false,batch=4');
-    expect(p.meta).toMatchObject({ family: 'gpt', preset: 'gpt3-175b', tokensPerStep: 4 * 2048, training: false, microBatches: 1 });
+    expect(p.meta).toMatchObject({
+      family: 'gpt',
+      preset: 'gpt3-175b',
+      tokensPerStep: 4 * 2048,
+      training: false,
+      microBatches: 1,
+    });
     expect((p.meta.config as Record<string, unknown>).layers).toBe(96);
     const v = buildModel('vit-base:train=false,batch=3');
     expect(v.meta.tokensPerStep).toBe(3);
@@ -206,10 +279,18 @@ describe('names, dtypes and meta', () => {
 describe('training steps', () => {
   const TINY_TRAIN = [
     spec('gpt', TINY_DECODER, 'train=true'),
-    spec('gpt', TINY_DECODER, 'train=true,scan=true,positions=rotary,kv_heads=2,mlp=swiglu,norm=rmsnorm,tied=false,remat=selective'),
+    spec(
+      'gpt',
+      TINY_DECODER,
+      'train=true,scan=true,positions=rotary,kv_heads=2,mlp=swiglu,norm=rmsnorm,tied=false,remat=selective',
+    ),
     spec('moe', TINY_DECODER, 'train=true,experts=4'),
     'vit:layers=1,d_model=16,heads=4,image=8,patch=4,classes=10,batch=2,dtype=f32',
-    spec('multimodal', TINY_DECODER, 'train=true,layers=1,vision_layers=1,vision_d_model=8,vision_heads=2,image=8,patch=4'),
+    spec(
+      'multimodal',
+      TINY_DECODER,
+      'train=true,layers=1,vision_layers=1,vision_d_model=8,vision_heads=2,image=8,patch=4',
+    ),
     'unet:image=8,ch=8,ch_mult=1/2,res_blocks=1,attn_res=4,groups=4,batch=1,dtype=f32',
     'gns:nodes=6,edges=10,steps=2,latent=8,batch=2,dtype=f32',
     'mlp:layers=3,in=8,hidden=16,out=4,batch=4,dtype=f32,optimizer=sgd',
@@ -224,7 +305,9 @@ describe('training steps', () => {
       for (const [name, t] of out) expect(t.data.every(Number.isFinite), name).toBe(true);
       // outputs replace the inputs they alias (new params and optimizer state)
       const next = new Map(inputs);
-      for (const o of p.outputs) if (o.aliases !== undefined) next.set(p.values[p.main.params[o.aliases]].name, out.get(o.name)!);
+      for (const o of p.outputs)
+        if (o.aliases !== undefined)
+          next.set(p.values[p.main.params[o.aliases]].name, out.get(o.name)!);
       expect(lossOf(p, next)).toBeLessThan(out.get('loss')!.data[0]);
     });
   }
@@ -233,7 +316,12 @@ describe('training steps', () => {
     const p = buildModel('gpt2-small:layers=1,seq=16,batch=2,accum=4');
     const tokens = p.main.params.map((id) => p.values[id]).find((v) => v.name === 'tokens');
     expect(tokens?.type.shape).toEqual([4, 2, 16]);
-    expect(p.meta).toMatchObject({ training: true, microBatches: 4, tokensPerStep: 4 * 2 * 16, optimizer: 'adam' });
+    expect(p.meta).toMatchObject({
+      training: true,
+      microBatches: 4,
+      tokensPerStep: 4 * 2 * 16,
+      optimizer: 'adam',
+    });
   });
 
   it('selective remat recomputes only the attention cores (found by their scope name)', () => {

@@ -25,12 +25,47 @@ export interface CommonOptions {
 }
 
 export const COMMON_OPTIONS: readonly OptionDef[] = [
-  { name: 'batch', type: 'int', default: 8, min: 1, doc: 'global sequences (examples, images, graphs) per micro-batch' },
-  { name: 'train', type: 'bool', default: true, doc: 'build a training step (forward, backward, optimizer) instead of the forward alone' },
-  { name: 'remat', type: 'enum', default: 'none', allowed: ['none', 'full', 'selective'], doc: 'rematerialisation: none, full (recompute each layer), selective (recompute attention cores)' },
-  { name: 'accum', type: 'int', default: 1, min: 1, doc: 'micro-batches accumulated per optimizer step (data inputs gain a leading [accum] dim)' },
-  { name: 'dtype', type: 'enum', default: 'bf16', allowed: ['bf16', 'f32'], doc: 'compute dtype; parameters stay f32 master weights and are converted inside the forward' },
-  { name: 'optimizer', type: 'enum', default: 'adam', allowed: ['adam', 'adamw', 'sgd'], doc: 'optimizer of the training step' },
+  {
+    name: 'batch',
+    type: 'int',
+    default: 8,
+    min: 1,
+    doc: 'global sequences (examples, images, graphs) per micro-batch',
+  },
+  {
+    name: 'train',
+    type: 'bool',
+    default: true,
+    doc: 'build a training step (forward, backward, optimizer) instead of the forward alone',
+  },
+  {
+    name: 'remat',
+    type: 'enum',
+    default: 'none',
+    allowed: ['none', 'full', 'selective'],
+    doc: 'rematerialisation: none, full (recompute each layer), selective (recompute attention cores)',
+  },
+  {
+    name: 'accum',
+    type: 'int',
+    default: 1,
+    min: 1,
+    doc: 'micro-batches accumulated per optimizer step (data inputs gain a leading [accum] dim)',
+  },
+  {
+    name: 'dtype',
+    type: 'enum',
+    default: 'bf16',
+    allowed: ['bf16', 'f32'],
+    doc: 'compute dtype; parameters stay f32 master weights and are converted inside the forward',
+  },
+  {
+    name: 'optimizer',
+    type: 'enum',
+    default: 'adam',
+    allowed: ['adam', 'adamw', 'sgd'],
+    doc: 'optimizer of the training step',
+  },
 ];
 
 export function commonOptions(o: Options): CommonOptions {

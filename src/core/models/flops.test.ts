@@ -22,7 +22,10 @@ function trainingFlopsPerToken(spec: string, tokens: number): number {
 }
 
 function within(actual: number, expected: number, tol = 0.02): void {
-  expect(Math.abs(actual / expected - 1), `actual ${actual.toExponential(6)} vs expected ${expected.toExponential(6)}`).toBeLessThan(tol);
+  expect(
+    Math.abs(actual / expected - 1),
+    `actual ${actual.toExponential(6)} vs expected ${expected.toExponential(6)}`,
+  ).toBeLessThan(tol);
 }
 
 describe('training FLOPs per token of the decoder presets (§11)', () => {
@@ -49,7 +52,10 @@ describe('training FLOPs per token of the decoder presets (§11)', () => {
     const [L, k, N, d] = [32, 2, 1024, 4096];
     within(trainingFlopsPerToken('mixtral-8x7b', 4096), 82.93e9 + 3 * 4 * k * N * d * L);
     // with groups of 256 the overhead shrinks fourfold
-    within(trainingFlopsPerToken('mixtral-8x7b:group_size=256', 4096), 82.93e9 + 3 * 4 * k * 256 * d * L);
+    within(
+      trainingFlopsPerToken('mixtral-8x7b:group_size=256', 4096),
+      82.93e9 + 3 * 4 * k * 256 * d * L,
+    );
   });
 
   it('GPT-2 small at T=1024: 6N + 12·L·H·Q·T with N = 124,439,808 − 786,432 (position table, a gather)', () => {
@@ -66,7 +72,9 @@ describe('training FLOPs per token of the decoder presets (§11)', () => {
 
   it('a scanned stack counts the same FLOPs as the unrolled one (the while body × trip count)', () => {
     const unrolled = programStats(buildModel('llama2-7b:train=false,batch=1,seq=256')).matmulFlops;
-    const scanned = programStats(buildModel('llama2-7b:train=false,batch=1,seq=256,scan=true')).matmulFlops;
+    const scanned = programStats(
+      buildModel('llama2-7b:train=false,batch=1,seq=256,scan=true'),
+    ).matmulFlops;
     expect(scanned).toBe(unrolled);
   });
 });

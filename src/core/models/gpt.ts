@@ -15,22 +15,85 @@ export const DECODER_OPTIONS: readonly OptionDef[] = [
   { name: 'layers', type: 'int', default: 12, min: 1, doc: 'transformer blocks' },
   { name: 'd_model', type: 'int', default: 768, min: 1, doc: 'residual stream width d' },
   { name: 'heads', type: 'int', default: 12, min: 1, doc: 'query heads H' },
-  { name: 'attention', type: 'enum', default: 'auto', allowed: ['auto', 'mha', 'mqa', 'gqa'], doc: 'mha: kv_heads = heads; mqa: kv_heads = 1; gqa: kv_heads strictly between; auto: follow kv_heads' },
-  { name: 'kv_heads', type: 'int', default: 0, min: 0, doc: 'key/value heads (must divide heads); 0 = heads, or 1 with attention=mqa' },
-  { name: 'head_dim', type: 'int', default: 0, min: 0, doc: 'per-head width dh; 0 = d_model / heads (H·dh may differ from d, as in PaLM 540B)' },
-  { name: 'ffn', type: 'int', default: 0, min: 0, doc: 'MLP hidden width (one branch for gated MLPs); 0 = 4·d_model' },
+  {
+    name: 'attention',
+    type: 'enum',
+    default: 'auto',
+    allowed: ['auto', 'mha', 'mqa', 'gqa'],
+    doc: 'mha: kv_heads = heads; mqa: kv_heads = 1; gqa: kv_heads strictly between; auto: follow kv_heads',
+  },
+  {
+    name: 'kv_heads',
+    type: 'int',
+    default: 0,
+    min: 0,
+    doc: 'key/value heads (must divide heads); 0 = heads, or 1 with attention=mqa',
+  },
+  {
+    name: 'head_dim',
+    type: 'int',
+    default: 0,
+    min: 0,
+    doc: 'per-head width dh; 0 = d_model / heads (H·dh may differ from d, as in PaLM 540B)',
+  },
+  {
+    name: 'ffn',
+    type: 'int',
+    default: 0,
+    min: 0,
+    doc: 'MLP hidden width (one branch for gated MLPs); 0 = 4·d_model',
+  },
   { name: 'vocab', type: 'int', default: 50257, min: 2, doc: 'vocabulary size V' },
   { name: 'seq', type: 'int', default: 1024, min: 1, doc: 'sequence length (tokens per sequence)' },
-  { name: 'max_seq', type: 'int', default: 0, min: 0, doc: 'rows of the learned position table; 0 = seq' },
-  { name: 'positions', type: 'enum', default: 'learned', allowed: ['learned', 'rotary', 'none'], doc: 'learned absolute table (embed/wpe), rotary on q and k, or none' },
+  {
+    name: 'max_seq',
+    type: 'int',
+    default: 0,
+    min: 0,
+    doc: 'rows of the learned position table; 0 = seq',
+  },
+  {
+    name: 'positions',
+    type: 'enum',
+    default: 'learned',
+    allowed: ['learned', 'rotary', 'none'],
+    doc: 'learned absolute table (embed/wpe), rotary on q and k, or none',
+  },
   { name: 'rope_theta', type: 'float', default: 10000, min: 1, doc: 'rotary base θ' },
-  { name: 'mlp', type: 'enum', default: 'gelu', allowed: ['gelu', 'relu', 'swiglu', 'geglu'], doc: 'plain GELU/ReLU MLP (2 matrices) or gated SwiGLU/GeGLU (3 matrices)' },
+  {
+    name: 'mlp',
+    type: 'enum',
+    default: 'gelu',
+    allowed: ['gelu', 'relu', 'swiglu', 'geglu'],
+    doc: 'plain GELU/ReLU MLP (2 matrices) or gated SwiGLU/GeGLU (3 matrices)',
+  },
   { name: 'bias', type: 'bool', default: true, doc: 'biases on every linear and on LayerNorms' },
-  { name: 'norm', type: 'enum', default: 'layernorm', allowed: ['layernorm', 'rmsnorm'], doc: 'pre-norm kind (also the final norm)' },
+  {
+    name: 'norm',
+    type: 'enum',
+    default: 'layernorm',
+    allowed: ['layernorm', 'rmsnorm'],
+    doc: 'pre-norm kind (also the final norm)',
+  },
   { name: 'eps', type: 'float', default: 1e-5, min: 0, doc: 'norm epsilon' },
-  { name: 'tied', type: 'bool', default: true, doc: 'logits through embed/wte (tied) or a separate lm_head' },
-  { name: 'parallel', type: 'bool', default: false, doc: "PaLM's parallel block: x + attn(ln(x)) + mlp(ln(x))" },
-  { name: 'scan', type: 'bool', default: false, doc: 'build the layer stack as one while loop over stacked [layers, ...] params' },
+  {
+    name: 'tied',
+    type: 'bool',
+    default: true,
+    doc: 'logits through embed/wte (tied) or a separate lm_head',
+  },
+  {
+    name: 'parallel',
+    type: 'bool',
+    default: false,
+    doc: "PaLM's parallel block: x + attn(ln(x)) + mlp(ln(x))",
+  },
+  {
+    name: 'scan',
+    type: 'bool',
+    default: false,
+    doc: 'build the layer stack as one while loop over stacked [layers, ...] params',
+  },
 ];
 
 export interface DecoderConfig extends BlockConfig {
@@ -61,14 +124,17 @@ export function checkDecoder(o: Options): string | undefined {
     return `heads=${heads} does not divide d_model=${d} (set head_dim to decouple them)`;
   const kv = resolvedKvHeads(o);
   if (kv > heads || heads % kv !== 0) return `kv_heads=${kv} must divide heads=${heads}`;
-  if (kind === 'mha' && kvSet !== 0 && kvSet !== heads) return `attention=mha needs kv_heads=${heads} (or 0), got ${kvSet}`;
+  if (kind === 'mha' && kvSet !== 0 && kvSet !== heads)
+    return `attention=mha needs kv_heads=${heads} (or 0), got ${kvSet}`;
   if (kind === 'mqa' && kvSet > 1) return `attention=mqa needs kv_heads=1 (or 0), got ${kvSet}`;
-  if (kind === 'gqa' && (kv <= 1 || kv >= heads)) return `attention=gqa needs 1 < kv_heads < heads=${heads}, got kv_heads=${kv}`;
+  if (kind === 'gqa' && (kv <= 1 || kv >= heads))
+    return `attention=gqa needs 1 < kv_heads < heads=${heads}, got kv_heads=${kv}`;
   const dh = optInt(o, 'head_dim') || d / heads;
   if (optEnum(o, 'positions', ['learned', 'rotary', 'none'] as const) === 'rotary' && dh % 2 !== 0)
     return `positions=rotary needs an even head dim, got ${dh}`;
   const maxSeq = optInt(o, 'max_seq');
-  if (maxSeq !== 0 && maxSeq < optInt(o, 'seq')) return `seq=${optInt(o, 'seq')} exceeds max_seq=${maxSeq}`;
+  if (maxSeq !== 0 && maxSeq < optInt(o, 'seq'))
+    return `seq=${optInt(o, 'seq')} exceeds max_seq=${maxSeq}`;
   return undefined;
 }
 
@@ -121,27 +187,40 @@ export function decoderHead(ctx: Ctx, x: Value, wte: Value, cfg: DecoderConfig):
   const h = normLayer(ctx, 'final_norm', x, cfg);
   const w = cfg.tied ? undefined : ctx.param('lm_head', [cfg.d, cfg.vocab]);
   return b.scope('lm_head', () =>
-    w ? linear(b, h, w) : b.dotGeneral(h, wte, { lhsBatch: [], rhsBatch: [], lhsContract: [2], rhsContract: [1] }),
+    w
+      ? linear(b, h, w)
+      : b.dotGeneral(h, wte, { lhsBatch: [], rhsBatch: [], lhsContract: [2], rhsContract: [1] }),
   );
 }
 
 /** The whole decoder forward; `ffnFor(i)` swaps a layer's MLP (index -1 for a scanned body). */
-export function buildDecoder(ctx: Ctx, cfg: DecoderConfig, common: CommonOptions, ffnFor?: (i: number) => FfnLayer | undefined): BuildInfo {
+export function buildDecoder(
+  ctx: Ctx,
+  cfg: DecoderConfig,
+  common: CommonOptions,
+  ffnFor?: (i: number) => FfnLayer | undefined,
+): BuildInfo {
   const { b } = ctx;
   const shape = [common.batch, cfg.seq];
   const tokens = b.input('tokens', shape, 'i32', 'data');
   const targets = b.input('targets', shape, 'i32', 'data');
   const { x, wte } = embedTokens(ctx, tokens, cfg);
-  const h = layerStack(ctx, x, cfg.layers, cfg.scan, (c, y, i) => transformerBlock(c, y, cfg, ffnFor?.(i)));
+  const h = layerStack(ctx, x, cfg.layers, cfg.scan, (c, y, i) =>
+    transformerBlock(c, y, cfg, ffnFor?.(i)),
+  );
   const logits = decoderHead(ctx, h, wte, cfg);
-  b.output('loss', b.scope('loss', () => crossEntropy(b, logits, targets)));
+  b.output(
+    'loss',
+    b.scope('loss', () => crossEntropy(b, logits, targets)),
+  );
   if (!common.train) b.output('logits', logits);
   return { tokensPerMicroBatch: common.batch * cfg.seq };
 }
 
 export const GPT_FAMILY: ModelFamily = {
   name: 'gpt',
-  description: 'GPT-style decoder-only transformer: learned or rotary positions, MHA/MQA/GQA, GELU or SwiGLU MLP, LayerNorm or RMSNorm, tied or untied embeddings, optional PaLM parallel blocks and a scanned layer stack',
+  description:
+    'GPT-style decoder-only transformer: learned or rotary positions, MHA/MQA/GQA, GELU or SwiGLU MLP, LayerNorm or RMSNorm, tied or untied embeddings, optional PaLM parallel blocks and a scanned layer stack',
   options: DECODER_OPTIONS,
   check: (o) => checkDecoder(o),
   build: (ctx, o, common) => buildDecoder(ctx, decoderConfig(o), common),

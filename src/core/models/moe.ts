@@ -19,10 +19,35 @@ import type { BlockConfig, FfnLayer } from './transformer.ts';
 export const MOE_OPTIONS: readonly OptionDef[] = [
   ...DECODER_OPTIONS,
   { name: 'experts', type: 'int', default: 8, min: 1, doc: 'experts per MoE layer E' },
-  { name: 'top_k', type: 'int', default: 2, min: 1, max: 2, doc: 'experts per token (1: Switch, 2: GShard/Mixtral)' },
-  { name: 'capacity_factor', type: 'float', default: 1.25, min: 0.01, doc: 'expert capacity C = ceil(capacity_factor · top_k · group_size / experts)' },
-  { name: 'moe_every', type: 'int', default: 1, min: 1, doc: 'every N-th layer is MoE (layers N−1, 2N−1, …); the others are dense MLPs' },
-  { name: 'group_size', type: 'int', default: 0, min: 0, doc: 'tokens per routing group N; 0 = the largest divisor of batch·seq that is ≤ 1024' },
+  {
+    name: 'top_k',
+    type: 'int',
+    default: 2,
+    min: 1,
+    max: 2,
+    doc: 'experts per token (1: Switch, 2: GShard/Mixtral)',
+  },
+  {
+    name: 'capacity_factor',
+    type: 'float',
+    default: 1.25,
+    min: 0.01,
+    doc: 'expert capacity C = ceil(capacity_factor · top_k · group_size / experts)',
+  },
+  {
+    name: 'moe_every',
+    type: 'int',
+    default: 1,
+    min: 1,
+    doc: 'every N-th layer is MoE (layers N−1, 2N−1, …); the others are dense MLPs',
+  },
+  {
+    name: 'group_size',
+    type: 'int',
+    default: 0,
+    min: 0,
+    doc: 'tokens per routing group N; 0 = the largest divisor of batch·seq that is ≤ 1024',
+  },
 ];
 
 export interface MoeConfig {
@@ -38,7 +63,10 @@ export function autoGroupSize(tokens: number, cap = 1024): number {
 }
 
 export function expertCapacity(cfg: MoeConfig): number {
-  return Math.min(cfg.groupSize, Math.max(1, Math.ceil((cfg.capacityFactor * cfg.topK * cfg.groupSize) / cfg.experts)));
+  return Math.min(
+    cfg.groupSize,
+    Math.max(1, Math.ceil((cfg.capacityFactor * cfg.topK * cfg.groupSize) / cfg.experts)),
+  );
 }
 
 function expand(b: ProgramBuilder, x: Value, shape: Shape, dims: readonly number[]): Value {
@@ -74,7 +102,10 @@ export function moeLayer(ctx: Ctx, x: Value, cfg: BlockConfig, moe: MoeConfig): 
     const probs = softmax(b, b.convert(einsum(b, 'gnd,de->gne', xg, router), 'f32'));
     const ge: Shape = [G, N, E];
     // inclusive cumulative sum over the tokens of a group, as a matmul with an upper-triangular [N, N]
-    const tri = b.convert(b.compare(b.iota([N, N], 0, 'i32'), b.iota([N, N], 1, 'i32'), 'LE'), 'f32');
+    const tri = b.convert(
+      b.compare(b.iota([N, N], 0, 'i32'), b.iota([N, N], 1, 'i32'), 'LE'),
+      'f32',
+    );
     const cumsum = (m: Value) => einsum(b, 'gne,nm->gme', m, tri);
     const masks = [topOne(b, probs)];
     if (moe.topK === 2) masks.push(topOne(b, b.mul(probs, b.sub(1, masks[0]))));
@@ -95,14 +126,24 @@ export function moeLayer(ctx: Ctx, x: Value, cfg: BlockConfig, moe: MoeConfig): 
       const slot = b.sum(b.mul(pos, keep), [2]);
       const slotHot = b.convert(b.compare(slots, expand(b, slot, [G, N, C], [0, 1]), 'EQ'), 'f32');
       const weight = b.mul(keep, expand(b, gates[k], ge, [0, 1]));
-      const c = b.mul(expand(b, weight, [G, N, E, C], [0, 1, 2]), expand(b, slotHot, [G, N, E, C], [0, 1, 3]));
+      const c = b.mul(
+        expand(b, weight, [G, N, E, C], [0, 1, 2]),
+        expand(b, slotHot, [G, N, E, C], [0, 1, 3]),
+      );
       combine = combine ? b.add(combine, c) : c;
     });
     const dispatch = b.convert(b.compare(combine!, 0, 'GT'), ctx.dtype);
     const inputs = einsum(b, 'gnec,gnd->egcd', dispatch, xg);
     const up = einsum(b, 'egcd,edf->egcf', inputs, wi);
     const h = wiGate
-      ? b.mul(activation(b, cfg.mlp === 'swiglu' ? 'silu' : 'gelu', einsum(b, 'egcd,edf->egcf', inputs, wiGate)), up)
+      ? b.mul(
+          activation(
+            b,
+            cfg.mlp === 'swiglu' ? 'silu' : 'gelu',
+            einsum(b, 'egcd,edf->egcf', inputs, wiGate),
+          ),
+          up,
+        )
       : activation(b, cfg.mlp === 'relu' ? 'relu' : 'gelu', up);
     const out = einsum(b, 'egcf,efd->egcd', h, wo);
     const y = einsum(b, 'gnec,egcd->gnd', b.convert(combine!, ctx.dtype), out);
@@ -122,14 +163,16 @@ function moeConfig(o: Options, tokens: number): MoeConfig {
 
 export const MOE_FAMILY: ModelFamily = {
   name: 'moe',
-  description: 'mixture-of-experts decoder (GShard-style top-1/top-2 routing with dense dispatch/combine einsums and expert capacity), every N-th layer MoE',
+  description:
+    'mixture-of-experts decoder (GShard-style top-1/top-2 routing with dense dispatch/combine einsums and expert capacity), every N-th layer MoE',
   options: MOE_OPTIONS,
   check(o, common) {
     const d = checkDecoder(o);
     if (d) return d;
     const E = optInt(o, 'experts');
     if (optInt(o, 'top_k') > E) return `top_k=${optInt(o, 'top_k')} exceeds experts=${E}`;
-    if (optBool(o, 'scan') && optInt(o, 'moe_every') !== 1) return `scan=true needs identical layers: moe_every must be 1, got ${optInt(o, 'moe_every')}`;
+    if (optBool(o, 'scan') && optInt(o, 'moe_every') !== 1)
+      return `scan=true needs identical layers: moe_every must be 1, got ${optInt(o, 'moe_every')}`;
     const tokens = common.batch * optInt(o, 'seq');
     const g = optInt(o, 'group_size');
     if (g !== 0 && tokens % g !== 0) return `group_size=${g} does not divide batch·seq = ${tokens}`;
@@ -140,6 +183,8 @@ export const MOE_FAMILY: ModelFamily = {
     const moe = moeConfig(o, common.batch * cfg.seq);
     const every = optInt(o, 'moe_every');
     const ffn: FfnLayer = (c, h, bc) => moeLayer(c, h, bc, moe);
-    return buildDecoder(ctx, cfg, common, (i) => (i < 0 || i % every === every - 1 ? ffn : undefined));
+    return buildDecoder(ctx, cfg, common, (i) =>
+      i < 0 || i % every === every - 1 ? ffn : undefined,
+    );
   },
 };

@@ -19,16 +19,35 @@ export const MULTIMODAL_OPTIONS: readonly OptionDef[] = [
   ...DECODER_OPTIONS,
   { name: 'vision_layers', type: 'int', default: 12, min: 1, doc: 'image encoder blocks' },
   { name: 'vision_d_model', type: 'int', default: 768, min: 1, doc: 'image encoder width Dv' },
-  { name: 'vision_heads', type: 'int', default: 12, min: 1, doc: 'image encoder heads (must divide vision_d_model)' },
-  { name: 'vision_ffn', type: 'int', default: 0, min: 0, doc: 'image encoder MLP width; 0 = 4·vision_d_model' },
+  {
+    name: 'vision_heads',
+    type: 'int',
+    default: 12,
+    min: 1,
+    doc: 'image encoder heads (must divide vision_d_model)',
+  },
+  {
+    name: 'vision_ffn',
+    type: 'int',
+    default: 0,
+    min: 0,
+    doc: 'image encoder MLP width; 0 = 4·vision_d_model',
+  },
   { name: 'image', type: 'int', default: 224, min: 1, doc: 'image height and width in pixels' },
-  { name: 'patch', type: 'int', default: 16, min: 1, doc: 'patch size P (must divide image); image tokens = (image/P)²' },
+  {
+    name: 'patch',
+    type: 'int',
+    default: 16,
+    min: 1,
+    doc: 'patch size P (must divide image); image tokens = (image/P)²',
+  },
   { name: 'channels', type: 'int', default: 3, min: 1, doc: 'image channels' },
 ];
 
 export const MULTIMODAL_FAMILY: ModelFamily = {
   name: 'multimodal',
-  description: 'Gemini-style multimodal decoder: ViT-like image encoder, projected image tokens placed before the text tokens of a causal decoder',
+  description:
+    'Gemini-style multimodal decoder: ViT-like image encoder, projected image tokens placed before the text tokens of a causal decoder',
   options: MULTIMODAL_OPTIONS,
   check(o) {
     const problem = checkDecoder(o) ?? checkEncoder('vision_', o);
@@ -43,21 +62,35 @@ export const MULTIMODAL_FAMILY: ModelFamily = {
     const { b } = ctx;
     const B = common.batch;
     const vision = encoderConfig(
-      optInt(o, 'vision_layers'), optInt(o, 'vision_d_model'), optInt(o, 'vision_heads'), optInt(o, 'vision_ffn'),
-      optInt(o, 'image'), optInt(o, 'patch'), optInt(o, 'channels'), { scan: optBool(o, 'scan') },
+      optInt(o, 'vision_layers'),
+      optInt(o, 'vision_d_model'),
+      optInt(o, 'vision_heads'),
+      optInt(o, 'vision_ffn'),
+      optInt(o, 'image'),
+      optInt(o, 'patch'),
+      optInt(o, 'channels'),
+      { scan: optBool(o, 'scan') },
     );
     const imageTokens = (vision.image / vision.patch) ** 2;
     const text = decoderConfig(o);
     const total = imageTokens + text.seq;
     const cfg = { ...text, maxSeq: optInt(o, 'max_seq') || total };
-    const images = dataInput(ctx, 'images', [B, vision.image, vision.image, vision.channels], 'f32');
+    const images = dataInput(
+      ctx,
+      'images',
+      [B, vision.image, vision.image, vision.channels],
+      'f32',
+    );
     const tokens = b.input('tokens', [B, text.seq], 'i32', 'data');
     const targets = b.input('targets', [B, text.seq], 'i32', 'data');
     const img = b.scope('vision', () => {
       const h = encode(ctx, images, vision, false);
       return b.scope('proj', () => linear(b, h, ctx.param('w', [vision.d, cfg.d])));
     });
-    const { x: txt, wte } = embedTokens(ctx, tokens, { ...cfg, positions: cfg.positions === 'learned' ? 'none' : cfg.positions });
+    const { x: txt, wte } = embedTokens(ctx, tokens, {
+      ...cfg,
+      positions: cfg.positions === 'learned' ? 'none' : cfg.positions,
+    });
     let x = b.concatenate([img, txt], 1);
     if (cfg.positions === 'learned') {
       const wpe = b.scope('embed', () => ctx.param('wpe', [cfg.maxSeq, cfg.d]));
@@ -66,7 +99,10 @@ export const MULTIMODAL_FAMILY: ModelFamily = {
     const h = layerStack(ctx, x, cfg.layers, cfg.scan, (c, y) => transformerBlock(c, y, cfg));
     const textOut = b.slice(h, [0, imageTokens, 0], [B, total, cfg.d]);
     const logits = decoderHead(ctx, textOut, wte, cfg);
-    b.output('loss', b.scope('loss', () => crossEntropy(b, logits, targets)));
+    b.output(
+      'loss',
+      b.scope('loss', () => crossEntropy(b, logits, targets)),
+    );
     if (!common.train) b.output('logits', logits);
     return { tokensPerMicroBatch: B * total };
   },

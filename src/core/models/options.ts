@@ -35,13 +35,16 @@ const INT = /^[0-9]+$/;
 const FLOAT = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
 
 function checkRange(def: OptionDef, n: number, raw: string): void {
-  if (def.min !== undefined && n < def.min) throw new ModelSpecError(`${def.name}=${raw} is out of range: must be at least ${def.min}`);
-  if (def.max !== undefined && n > def.max) throw new ModelSpecError(`${def.name}=${raw} is out of range: must be at most ${def.max}`);
+  if (def.min !== undefined && n < def.min)
+    throw new ModelSpecError(`${def.name}=${raw} is out of range: must be at least ${def.min}`);
+  if (def.max !== undefined && n > def.max)
+    throw new ModelSpecError(`${def.name}=${raw} is out of range: must be at most ${def.max}`);
 }
 
 /** Parses one option's text value, or throws a ModelSpecError naming the key and what it expected. */
 export function parseOptionValue(def: OptionDef, raw: string): OptionValue {
-  const bad = (what: string) => new ModelSpecError(`${def.name}=${raw} does not parse: expected ${what}`);
+  const bad = (what: string) =>
+    new ModelSpecError(`${def.name}=${raw} does not parse: expected ${what}`);
   switch (def.type) {
     case 'int': {
       if (!INT.test(raw)) throw bad('a whole number');
@@ -65,7 +68,8 @@ export function parseOptionValue(def: OptionDef, raw: string): OptionValue {
       return raw;
     case 'ints': {
       const parts = raw.split('/');
-      if (!parts.every((p) => INT.test(p))) throw bad("whole numbers separated by '/', e.g. 1/2/2/2");
+      if (!parts.every((p) => INT.test(p)))
+        throw bad("whole numbers separated by '/', e.g. 1/2/2/2");
       const ns = parts.map(Number);
       for (const n of ns) checkRange(def, n, raw);
       return ns;
@@ -100,7 +104,8 @@ export function optNum(o: Options, name: string): number {
 
 export function optBool(o: Options, name: string): boolean {
   const v = o[name];
-  if (typeof v !== 'boolean') throw new ModelSpecError(`option ${name} is missing or not true|false`);
+  if (typeof v !== 'boolean')
+    throw new ModelSpecError(`option ${name} is missing or not true|false`);
   return v;
 }
 

@@ -11,12 +11,22 @@ import { PRESETS, type Preset } from './presets.ts';
 
 /** Every model family, by name. Adding a family is one import and one entry here. */
 export const FAMILIES: ReadonlyMap<string, ModelFamily> = new Map(
-  [MLP_FAMILY, GPT_FAMILY, MOE_FAMILY, VIT_FAMILY, MULTIMODAL_FAMILY, UNET_FAMILY, GNS_FAMILY].map((f) => [f.name, f]),
+  [MLP_FAMILY, GPT_FAMILY, MOE_FAMILY, VIT_FAMILY, MULTIMODAL_FAMILY, UNET_FAMILY, GNS_FAMILY].map(
+    (f) => [f.name, f],
+  ),
 );
 
-export const PRESETS_BY_NAME: ReadonlyMap<string, Preset> = new Map(PRESETS.map((p) => [p.name, p]));
+export const PRESETS_BY_NAME: ReadonlyMap<string, Preset> = new Map(
+  PRESETS.map((p) => [p.name, p]),
+);
 
 /** The families as the CLI and UI list them: name, description and the options table. */
-export const MODEL_FAMILIES: readonly { readonly name: string; readonly description: string; readonly options: readonly OptionDef[] }[] = [
-  ...FAMILIES.values(),
-].map((f) => ({ name: f.name, description: f.description, options: f.options }));
+export const MODEL_FAMILIES: readonly {
+  readonly name: string;
+  readonly description: string;
+  readonly options: readonly OptionDef[];
+}[] = [...FAMILIES.values()].map((f) => ({
+  name: f.name,
+  description: f.description,
+  options: f.options,
+}));

@@ -14,7 +14,14 @@ export type LayerFn = (ctx: Ctx, x: Value, index: number) => Value;
  * and stacked params [count, ...] (`layers/attn/wq`), each read by dynamic_slice at the counter.
  * Scanned layers must be identical, so the body is built once and gets index -1.
  */
-export function layerStack(ctx: Ctx, x: Value, count: number, scan: boolean, layer: LayerFn, name = 'layers'): Value {
+export function layerStack(
+  ctx: Ctx,
+  x: Value,
+  count: number,
+  scan: boolean,
+  layer: LayerFn,
+  name = 'layers',
+): Value {
   const { b } = ctx;
   return b.scope(name, () => {
     if (!scan) {
@@ -41,14 +48,17 @@ function probeLayer(ctx: Ctx, x: Value, layer: LayerFn): Slot[] {
     dtype: ctx.dtype,
     param(name, shape) {
       const rel = pb.currentScope ? `${pb.currentScope}/${name}` : name;
-      if (slots.some((s) => s.rel === rel)) throw new IRError(`scanned layer asks for weight '${rel}' twice`);
+      if (slots.some((s) => s.rel === rel))
+        throw new IRError(`scanned layer asks for weight '${rel}' twice`);
       slots.push({ rel, shape: [...shape] });
       return pb.convert(pb.param(name, shape, 'f32'), ctx.dtype);
     },
   };
   const out = layer(probe, px, -1);
   if (!shapeEqual(out.type.shape, x.type.shape) || out.type.dtype !== x.type.dtype)
-    throw new IRError(`a scanned layer must map its carry to the same type, got ${shapeToString(out.type.shape)} from ${shapeToString(x.type.shape)}`);
+    throw new IRError(
+      `a scanned layer must map its carry to the same type, got ${shapeToString(out.type.shape)} from ${shapeToString(x.type.shape)}`,
+    );
   return slots;
 }
 
@@ -71,8 +81,12 @@ function scanned(ctx: Ctx, x: Value, count: number, layer: LayerFn): Value {
         const scope = b.currentScope.slice(root.length + 1);
         const rel = scope ? `${scope}/${name}` : name;
         const hit = bySlot.get(rel);
-        if (!hit) throw new IRError(`scanned layer asks for weight '${rel}', which the probe did not see`);
-        if (!shapeEqual(hit.slot.shape, shape)) throw new IRError(`scanned weight '${rel}' is ${shapeToString(shape)}, probed as ${shapeToString(hit.slot.shape)}`);
+        if (!hit)
+          throw new IRError(`scanned layer asks for weight '${rel}', which the probe did not see`);
+        if (!shapeEqual(hit.slot.shape, shape))
+          throw new IRError(
+            `scanned weight '${rel}' is ${shapeToString(shape)}, probed as ${shapeToString(hit.slot.shape)}`,
+          );
         zero ??= b.constant(0, [], 'i32');
         const starts = [i, ...shape.map(() => zero!)];
         const slice = b.op1('dynamic_slice', [hit.w, ...starts], { sliceSizes: [1, ...shape] });

@@ -2,7 +2,15 @@ import { ProgramBuilder } from '../ir/builder.ts';
 import type { Program } from '../ir/program.ts';
 import { programStats } from '../ir/stats.ts';
 import { COMMON_OPTIONS, commonOptions, rootCtx, type CommonOptions } from './family.ts';
-import { ModelSpecError, formatOptionValue, optionDefaults, parseOptionValue, type OptionDef, type OptionValue, type Options } from './options.ts';
+import {
+  ModelSpecError,
+  formatOptionValue,
+  optionDefaults,
+  parseOptionValue,
+  type OptionDef,
+  type OptionValue,
+  type Options,
+} from './options.ts';
 import { FAMILIES, PRESETS_BY_NAME } from './registry.ts';
 import { PRESETS } from './presets.ts';
 import { withTraining } from './training.ts';
@@ -30,7 +38,10 @@ const KEY = /^[a-z][a-z0-9_]*$/;
 
 export function parseModelSpec(spec: string): ModelSpec {
   const text = spec.trim();
-  if (!text) throw new ModelSpecError(`empty model spec: expected a preset (${[...PRESETS_BY_NAME.keys()].join(', ')}) or a family with options, e.g. gpt:layers=12`);
+  if (!text)
+    throw new ModelSpecError(
+      `empty model spec: expected a preset (${[...PRESETS_BY_NAME.keys()].join(', ')}) or a family with options, e.g. gpt:layers=12`,
+    );
   const colon = text.indexOf(':');
   const head = (colon < 0 ? text : text.slice(0, colon)).trim();
   const preset = PRESETS_BY_NAME.get(head);
@@ -39,9 +50,17 @@ export function parseModelSpec(spec: string): ModelSpec {
     throw new ModelSpecError(
       `unknown model '${head}': expected a preset (${[...PRESETS_BY_NAME.keys()].join(', ')}) or a family (${[...FAMILIES.keys()].join(', ')})`,
     );
-  const defs = new Map<string, OptionDef>([...family.options, ...COMMON_OPTIONS].map((d) => [d.name, d]));
-  const values: Record<string, OptionValue> = { ...optionDefaults(family.options), ...optionDefaults(COMMON_OPTIONS), ...preset?.options };
-  const where = preset ? `preset '${preset.name}' (family ${family.name})` : `family '${family.name}'`;
+  const defs = new Map<string, OptionDef>(
+    [...family.options, ...COMMON_OPTIONS].map((d) => [d.name, d]),
+  );
+  const values: Record<string, OptionValue> = {
+    ...optionDefaults(family.options),
+    ...optionDefaults(COMMON_OPTIONS),
+    ...preset?.options,
+  };
+  const where = preset
+    ? `preset '${preset.name}' (family ${family.name})`
+    : `family '${family.name}'`;
   if (colon >= 0) {
     const seen = new Set<string>();
     for (const part of text.slice(colon + 1).split(',')) {
@@ -51,7 +70,10 @@ export function parseModelSpec(spec: string): ModelSpec {
       const key = item.slice(0, eq).trim();
       const raw = item.slice(eq + 1).trim();
       const def = KEY.test(key) ? defs.get(key) : undefined;
-      if (!def) throw new ModelSpecError(`unknown option '${key}' for ${where}; valid keys: ${[...defs.keys()].join(', ')}`);
+      if (!def)
+        throw new ModelSpecError(
+          `unknown option '${key}' for ${where}; valid keys: ${[...defs.keys()].join(', ')}`,
+        );
       if (seen.has(key)) throw new ModelSpecError(`option '${key}' is given twice (in '${text}')`);
       seen.add(key);
       if (!raw) throw new ModelSpecError(`option '${key}' has no value (in '${text}')`);
@@ -61,7 +83,9 @@ export function parseModelSpec(spec: string): ModelSpec {
   const options: Record<string, OptionValue> = {};
   for (const d of family.options) options[d.name] = values[d.name];
   const common = commonOptions(values);
-  const problem = (common.accum > 1 && !common.train ? `accum=${common.accum} needs train=true` : undefined) ?? family.check?.(options, common);
+  const problem =
+    (common.accum > 1 && !common.train ? `accum=${common.accum} needs train=true` : undefined) ??
+    family.check?.(options, common);
   if (problem) throw new ModelSpecError(`${problem} (in '${text}')`);
   return { family: family.name, ...(preset ? { preset: preset.name } : {}), options, common };
 }
@@ -69,14 +93,19 @@ export function parseModelSpec(spec: string): ModelSpec {
 /** The canonical text of a spec: the family with every option, so it parses back to the same spec. */
 export function formatModelSpec(s: ModelSpec): string {
   const all = { ...s.options, ...s.common } as Record<string, OptionValue>;
-  return `${s.family}:${Object.entries(all).map(([k, v]) => `${k}=${formatOptionValue(v)}`).join(',')}`;
+  return `${s.family}:${Object.entries(all)
+    .map(([k, v]) => `${k}=${formatOptionValue(v)}`)
+    .join(',')}`;
 }
 
 /** The forward program of a spec, or (train=true) its training step. */
 export function buildModel(spec: ModelSpec | string): Program {
   const s = typeof spec === 'string' ? parseModelSpec(spec) : spec;
   const family = FAMILIES.get(s.family);
-  if (!family) throw new ModelSpecError(`unknown family '${s.family}'; families: ${[...FAMILIES.keys()].join(', ')}`);
+  if (!family)
+    throw new ModelSpecError(
+      `unknown family '${s.family}'; families: ${[...FAMILIES.keys()].join(', ')}`,
+    );
   const c = s.common;
   const b = new ProgramBuilder(s.preset ?? s.family);
   const info = family.build(rootCtx(b, c.dtype), s.options, c);

@@ -15,7 +15,11 @@ export function lcg(seed: number): () => number {
 
 /** Integer inputs draw from [0, intRange(name)); float params are U(−0.02, 0.02), norm scales 1,
  *  optimizer state starts at zero (a fresh Adam), data ~U(−1, 1). */
-export function randomInputs(p: Program, intRange: (v: Value) => number, seed = 1): Map<string, HostTensor> {
+export function randomInputs(
+  p: Program,
+  intRange: (v: Value) => number,
+  seed = 1,
+): Map<string, HostTensor> {
   const rnd = lcg(seed);
   const out = new Map<string, HostTensor>();
   for (const id of p.main.params) {
@@ -39,7 +43,10 @@ export function randomInputs(p: Program, intRange: (v: Value) => number, seed = 
 }
 
 /** Runs p with inputs looked up by name; returns outputs by name. */
-export function runByName(p: Program, inputs: ReadonlyMap<string, HostTensor>): Map<string, HostTensor> {
+export function runByName(
+  p: Program,
+  inputs: ReadonlyMap<string, HostTensor>,
+): Map<string, HostTensor> {
   const args = p.main.params.map((id) => {
     const name = p.values[id].name;
     const t = inputs.get(name);

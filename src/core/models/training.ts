@@ -7,8 +7,16 @@ import type { CommonOptions } from './family.ts';
  * (src/core/ir/autodiff/train-step.ts), with accumulation over `accum` micro-batches and the remat
  * policy. The meta keeps the forward's and states the step's totals.
  */
-export function withTraining(forward: Program, common: CommonOptions, tokensPerMicroBatch: number): Program {
-  const step = trainStep(forward, { optimizer: common.optimizer, accum: common.accum, remat: common.remat });
+export function withTraining(
+  forward: Program,
+  common: CommonOptions,
+  tokensPerMicroBatch: number,
+): Program {
+  const step = trainStep(forward, {
+    optimizer: common.optimizer,
+    accum: common.accum,
+    remat: common.remat,
+  });
   return {
     ...step,
     meta: {

@@ -27,7 +27,12 @@ export interface BlockConfig {
 }
 
 /** A norm in its own scope: `<name>/scale` and, for LayerNorm with biases, `<name>/bias`. */
-export function normLayer(ctx: Ctx, name: string, x: Value, cfg: Pick<BlockConfig, 'd' | 'norm' | 'bias' | 'eps'>): Value {
+export function normLayer(
+  ctx: Ctx,
+  name: string,
+  x: Value,
+  cfg: Pick<BlockConfig, 'd' | 'norm' | 'bias' | 'eps'>,
+): Value {
   const { b } = ctx;
   return b.scope(name, () => {
     const scale = ctx.param('scale', [cfg.d]);
@@ -47,17 +52,36 @@ export function attentionLayer(ctx: Ctx, x: Value, cfg: BlockConfig): Value {
       wv: ctx.param('wv', [cfg.d, kv]),
       wo: ctx.param('wo', [q, cfg.d]),
       ...(cfg.bias
-        ? { bq: ctx.param('bq', [q]), bk: ctx.param('bk', [kv]), bv: ctx.param('bv', [kv]), bo: ctx.param('bo', [cfg.d]) }
+        ? {
+            bq: ctx.param('bq', [q]),
+            bk: ctx.param('bk', [kv]),
+            bv: ctx.param('bv', [kv]),
+            bo: ctx.param('bo', [cfg.d]),
+          }
         : {}),
     };
-    return attention(b, x, w, { heads: cfg.heads, kvHeads: cfg.kvHeads, causal: cfg.causal, rotaryTheta: cfg.rotaryTheta });
+    return attention(b, x, w, {
+      heads: cfg.heads,
+      kvHeads: cfg.kvHeads,
+      causal: cfg.causal,
+      rotaryTheta: cfg.rotaryTheta,
+    });
   });
 }
 
 /** The feed-forward of x [..., d] in the current scope: wi [d, f] (+ wi_gate), wo [f, d]. */
-export function feedForward(ctx: Ctx, x: Value, cfg: Pick<BlockConfig, 'd' | 'ffn' | 'mlp' | 'bias'>): Value {
+export function feedForward(
+  ctx: Ctx,
+  x: Value,
+  cfg: Pick<BlockConfig, 'd' | 'ffn' | 'mlp' | 'bias'>,
+): Value {
   const { b } = ctx;
-  const up = linear(b, x, ctx.param('wi', [cfg.d, cfg.ffn]), cfg.bias ? ctx.param('bi', [cfg.ffn]) : undefined);
+  const up = linear(
+    b,
+    x,
+    ctx.param('wi', [cfg.d, cfg.ffn]),
+    cfg.bias ? ctx.param('bi', [cfg.ffn]) : undefined,
+  );
   let h: Value;
   if (cfg.mlp === 'swiglu' || cfg.mlp === 'geglu') {
     const gate = linear(b, x, ctx.param('wi_gate', [cfg.d, cfg.ffn]));
@@ -65,7 +89,12 @@ export function feedForward(ctx: Ctx, x: Value, cfg: Pick<BlockConfig, 'd' | 'ff
   } else {
     h = activation(b, cfg.mlp, up);
   }
-  return linear(b, h, ctx.param('wo', [cfg.ffn, cfg.d]), cfg.bias ? ctx.param('bo', [cfg.d]) : undefined);
+  return linear(
+    b,
+    h,
+    ctx.param('wo', [cfg.ffn, cfg.d]),
+    cfg.bias ? ctx.param('bo', [cfg.d]) : undefined,
+  );
 }
 
 /** The dense MLP sub-layer, in scope `mlp`. */
@@ -77,7 +106,12 @@ export function mlpLayer(ctx: Ctx, x: Value, cfg: BlockConfig): Value {
 export type FfnLayer = (ctx: Ctx, x: Value, cfg: BlockConfig) => Value;
 
 /** A pre-norm block: x + attn(ln1(x)) then + ffn(ln2(·)); or, parallel, x + attn(ln1(x)) + ffn(ln1(x)). */
-export function transformerBlock(ctx: Ctx, x: Value, cfg: BlockConfig, ffn: FfnLayer = mlpLayer): Value {
+export function transformerBlock(
+  ctx: Ctx,
+  x: Value,
+  cfg: BlockConfig,
+  ffn: FfnLayer = mlpLayer,
+): Value {
   const { b } = ctx;
   if (cfg.parallel) {
     const h = normLayer(ctx, 'ln1', x, cfg);

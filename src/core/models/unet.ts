@@ -18,11 +18,41 @@ import { optInt, optInts, type OptionDef } from './options.ts';
 export const UNET_OPTIONS: readonly OptionDef[] = [
   { name: 'image', type: 'int', default: 32, min: 1, doc: 'image height and width' },
   { name: 'channels', type: 'int', default: 3, min: 1, doc: 'image channels (in and out)' },
-  { name: 'ch', type: 'int', default: 128, min: 1, doc: 'base width (model_channels); time embedding is 4·ch' },
-  { name: 'ch_mult', type: 'ints', default: [1, 2, 2, 2], min: 1, doc: "width multipliers per resolution level, '/'-separated" },
-  { name: 'res_blocks', type: 'int', default: 2, min: 1, doc: 'ResBlocks per level on the way down (one more on the way up)' },
-  { name: 'attn_res', type: 'ints', default: [16], min: 1, doc: "resolutions (feature-map sizes) that get a self-attention block, '/'-separated" },
-  { name: 'groups', type: 'int', default: 32, min: 1, doc: 'GroupNorm groups (must divide every width)' },
+  {
+    name: 'ch',
+    type: 'int',
+    default: 128,
+    min: 1,
+    doc: 'base width (model_channels); time embedding is 4·ch',
+  },
+  {
+    name: 'ch_mult',
+    type: 'ints',
+    default: [1, 2, 2, 2],
+    min: 1,
+    doc: "width multipliers per resolution level, '/'-separated",
+  },
+  {
+    name: 'res_blocks',
+    type: 'int',
+    default: 2,
+    min: 1,
+    doc: 'ResBlocks per level on the way down (one more on the way up)',
+  },
+  {
+    name: 'attn_res',
+    type: 'ints',
+    default: [16],
+    min: 1,
+    doc: "resolutions (feature-map sizes) that get a self-attention block, '/'-separated",
+  },
+  {
+    name: 'groups',
+    type: 'int',
+    default: 32,
+    min: 1,
+    doc: 'GroupNorm groups (must divide every width)',
+  },
 ];
 
 interface UnetConfig {
@@ -35,12 +65,16 @@ interface UnetConfig {
 
 function norm(ctx: Ctx, name: string, x: Value, cfg: UnetConfig): Value {
   const C = x.type.shape[3];
-  return ctx.b.scope(name, () => groupNorm(ctx.b, x, ctx.param('scale', [C]), ctx.param('bias', [C]), cfg.groups));
+  return ctx.b.scope(name, () =>
+    groupNorm(ctx.b, x, ctx.param('scale', [C]), ctx.param('bias', [C]), cfg.groups),
+  );
 }
 
 function conv(ctx: Ctx, name: string, x: Value, out: number, k = 3, stride = 1): Value {
   const C = x.type.shape[3];
-  return ctx.b.scope(name, () => ctx.b.add(conv2d(ctx.b, x, ctx.param('w', [k, k, C, out]), stride), ctx.param('b', [out])));
+  return ctx.b.scope(name, () =>
+    ctx.b.add(conv2d(ctx.b, x, ctx.param('w', [k, k, C, out]), stride), ctx.param('b', [out])),
+  );
 }
 
 function dense(ctx: Ctx, name: string, x: Value, out: number): Value {
@@ -48,12 +82,22 @@ function dense(ctx: Ctx, name: string, x: Value, out: number): Value {
   return ctx.b.scope(name, () => linear(ctx.b, x, ctx.param('w', [C, out]), ctx.param('b', [out])));
 }
 
-function resBlock(ctx: Ctx, name: string, x: Value, temb: Value, out: number, cfg: UnetConfig): Value {
+function resBlock(
+  ctx: Ctx,
+  name: string,
+  x: Value,
+  temb: Value,
+  out: number,
+  cfg: UnetConfig,
+): Value {
   const { b } = ctx;
   return b.scope(name, () => {
     const C = x.type.shape[3];
     let h = conv(ctx, 'conv1', silu(b, norm(ctx, 'norm1', x, cfg)), out);
-    h = b.add(h, b.broadcastInDim(dense(ctx, 'temb_proj', silu(b, temb), out), h.type.shape, [0, 3]));
+    h = b.add(
+      h,
+      b.broadcastInDim(dense(ctx, 'temb_proj', silu(b, temb), out), h.type.shape, [0, 3]),
+    );
     h = conv(ctx, 'conv2', silu(b, norm(ctx, 'norm2', h, cfg)), out);
     return b.add(C === out ? x : dense(ctx, 'nin_shortcut', x, out), h);
   });
@@ -66,7 +110,10 @@ function attnBlock(ctx: Ctx, name: string, x: Value, cfg: UnetConfig): Value {
     const h = b.reshape(norm(ctx, 'norm', x, cfg), [B, H * W, C]);
     const head = (n: string) => b.reshape(dense(ctx, n, h, C), [B, H * W, 1, C]);
     const a = attentionCore(b, head('q'), head('k'), head('v'), { causal: false });
-    return b.add(x, b.reshape(dense(ctx, 'proj_out', b.reshape(a, [B, H * W, C]), C), [B, H, W, C]));
+    return b.add(
+      x,
+      b.reshape(dense(ctx, 'proj_out', b.reshape(a, [B, H * W, C]), C), [B, H, W, C]),
+    );
   });
 }
 
@@ -74,9 +121,14 @@ function attnBlock(ctx: Ctx, name: string, x: Value, cfg: UnetConfig): Value {
 export function timestepEmbedding(ctx: Ctx, t: Value, dim: number): Value {
   const { b } = ctx;
   const half = dim / 2;
-  const freqs = Array.from({ length: half }, (_, i) => Math.exp((-Math.log(10000) * i) / Math.max(half - 1, 1)));
+  const freqs = Array.from({ length: half }, (_, i) =>
+    Math.exp((-Math.log(10000) * i) / Math.max(half - 1, 1)),
+  );
   const [B] = t.type.shape;
-  const args = b.mul(b.broadcastInDim(b.convert(t, 'f32'), [B, half], [0]), b.broadcastInDim(b.constant(freqs, [half], 'f32'), [B, half], [1]));
+  const args = b.mul(
+    b.broadcastInDim(b.convert(t, 'f32'), [B, half], [0]),
+    b.broadcastInDim(b.constant(freqs, [half], 'f32'), [B, half], [1]),
+  );
   return b.convert(b.concatenate([b.unary('sine', args), b.unary('cosine', args)], 1), ctx.dtype);
 }
 
@@ -114,7 +166,14 @@ export function unet(ctx: Ctx, x: Value, t: Value, cfg: UnetConfig): Value {
       b.scope(String(l), () => {
         let u = h;
         for (let i = 0; i <= cfg.resBlocks; i++) {
-          u = resBlock(ctx, `block_${i}`, b.concatenate([u, hs.pop()!], 3), temb, cfg.ch * cfg.mult[l], cfg);
+          u = resBlock(
+            ctx,
+            `block_${i}`,
+            b.concatenate([u, hs.pop()!], 3),
+            temb,
+            cfg.ch * cfg.mult[l],
+            cfg,
+          );
           if (cfg.attnRes.includes(u.type.shape[1])) u = attnBlock(ctx, `attn_${i}`, u, cfg);
         }
         return l !== 0 ? conv(ctx, 'upsample', upsampleNearest(b, u), u.type.shape[3]) : u;
@@ -126,29 +185,41 @@ export function unet(ctx: Ctx, x: Value, t: Value, cfg: UnetConfig): Value {
 
 export const UNET_FAMILY: ModelFamily = {
   name: 'unet',
-  description: 'DDPM diffusion U-Net: ResBlocks with GroupNorm and timestep embedding, self-attention at chosen resolutions, strided-conv down / nearest+conv up, skip concatenations; MSE on the predicted noise',
+  description:
+    'DDPM diffusion U-Net: ResBlocks with GroupNorm and timestep embedding, self-attention at chosen resolutions, strided-conv down / nearest+conv up, skip concatenations; MSE on the predicted noise',
   options: UNET_OPTIONS,
   check(o) {
     const mult = optInts(o, 'ch_mult');
     const image = optInt(o, 'image');
     const down = 2 ** (mult.length - 1);
-    if (image % down !== 0) return `image=${image} must be divisible by 2^(levels−1) = ${down} for ch_mult=${mult.join('/')}`;
+    if (image % down !== 0)
+      return `image=${image} must be divisible by 2^(levels−1) = ${down} for ch_mult=${mult.join('/')}`;
     const groups = optInt(o, 'groups');
     const widths = [optInt(o, 'ch'), ...mult.map((m) => m * optInt(o, 'ch'))];
     const bad = widths.find((w) => w % groups !== 0);
     if (bad !== undefined) return `groups=${groups} does not divide width ${bad}`;
-    if (optInt(o, 'ch') % 2 !== 0) return `ch=${optInt(o, 'ch')} must be even (sinusoidal embedding)`;
+    if (optInt(o, 'ch') % 2 !== 0)
+      return `ch=${optInt(o, 'ch')} must be even (sinusoidal embedding)`;
     return undefined;
   },
   build(ctx, o, common) {
     const { b } = ctx;
-    const cfg: UnetConfig = { ch: optInt(o, 'ch'), mult: optInts(o, 'ch_mult'), resBlocks: optInt(o, 'res_blocks'), attnRes: optInts(o, 'attn_res'), groups: optInt(o, 'groups') };
+    const cfg: UnetConfig = {
+      ch: optInt(o, 'ch'),
+      mult: optInts(o, 'ch_mult'),
+      resBlocks: optInt(o, 'res_blocks'),
+      attnRes: optInts(o, 'attn_res'),
+      groups: optInt(o, 'groups'),
+    };
     const shape = [common.batch, optInt(o, 'image'), optInt(o, 'image'), optInt(o, 'channels')];
     const noisy = dataInput(ctx, 'noisy', shape, 'f32');
     const t = b.input('timesteps', [common.batch], 'i32', 'data');
     const noise = dataInput(ctx, 'noise', shape, 'f32');
     const pred = unet(ctx, noisy, t, cfg);
-    b.output('loss', b.scope('loss', () => mseLoss(b, pred, noise)));
+    b.output(
+      'loss',
+      b.scope('loss', () => mseLoss(b, pred, noise)),
+    );
     if (!common.train) b.output('predictions', pred);
     return { tokensPerMicroBatch: common.batch };
   },

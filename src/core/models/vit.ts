@@ -23,9 +23,20 @@ export const VIT_OPTIONS: readonly OptionDef[] = [
   { name: 'patch', type: 'int', default: 16, min: 1, doc: 'patch size P (must divide image)' },
   { name: 'channels', type: 'int', default: 3, min: 1, doc: 'image channels' },
   { name: 'classes', type: 'int', default: 1000, min: 2, doc: 'classes of the linear head' },
-  { name: 'patch_embed', type: 'enum', default: 'conv', allowed: ['conv', 'linear'], doc: 'stride-P convolution, or reshape/transpose + matmul (same weights, same result)' },
+  {
+    name: 'patch_embed',
+    type: 'enum',
+    default: 'conv',
+    allowed: ['conv', 'linear'],
+    doc: 'stride-P convolution, or reshape/transpose + matmul (same weights, same result)',
+  },
   { name: 'eps', type: 'float', default: 1e-6, min: 0, doc: 'LayerNorm epsilon' },
-  { name: 'scan', type: 'bool', default: false, doc: 'build the encoder stack as one while loop over stacked params' },
+  {
+    name: 'scan',
+    type: 'bool',
+    default: false,
+    doc: 'build the encoder stack as one while loop over stacked params',
+  },
 ];
 
 export interface EncoderConfig extends BlockConfig {
@@ -38,10 +49,34 @@ export interface EncoderConfig extends BlockConfig {
 }
 
 /** The ViT block settings: pre-LN with biases, non-causal MHA, GELU MLP. */
-export function encoderConfig(layers: number, d: number, heads: number, ffn: number, image: number, patch: number, channels: number, extra: { patchEmbed?: 'conv' | 'linear'; eps?: number; scan?: boolean } = {}): EncoderConfig {
+export function encoderConfig(
+  layers: number,
+  d: number,
+  heads: number,
+  ffn: number,
+  image: number,
+  patch: number,
+  channels: number,
+  extra: { patchEmbed?: 'conv' | 'linear'; eps?: number; scan?: boolean } = {},
+): EncoderConfig {
   return {
-    layers, d, heads, kvHeads: heads, headDim: d / heads, ffn: ffn || 4 * d, mlp: 'gelu', bias: true, norm: 'layernorm',
-    eps: extra.eps ?? 1e-6, parallel: false, causal: false, image, patch, channels, patchEmbed: extra.patchEmbed ?? 'conv', scan: extra.scan ?? false,
+    layers,
+    d,
+    heads,
+    kvHeads: heads,
+    headDim: d / heads,
+    ffn: ffn || 4 * d,
+    mlp: 'gelu',
+    bias: true,
+    norm: 'layernorm',
+    eps: extra.eps ?? 1e-6,
+    parallel: false,
+    causal: false,
+    image,
+    patch,
+    channels,
+    patchEmbed: extra.patchEmbed ?? 'conv',
+    scan: extra.scan ?? false,
   };
 }
 
@@ -49,7 +84,8 @@ export function checkEncoder(prefix: string, o: Options): string | undefined {
   const d = optInt(o, `${prefix}d_model`);
   const heads = optInt(o, `${prefix}heads`);
   if (d % heads !== 0) return `${prefix}heads=${heads} does not divide ${prefix}d_model=${d}`;
-  if (optInt(o, 'image') % optInt(o, 'patch') !== 0) return `patch=${optInt(o, 'patch')} does not divide image=${optInt(o, 'image')}`;
+  if (optInt(o, 'image') % optInt(o, 'patch') !== 0)
+    return `patch=${optInt(o, 'patch')} does not divide image=${optInt(o, 'image')}`;
   return undefined;
 }
 
@@ -76,7 +112,8 @@ export function encode(ctx: Ctx, images: Value, cfg: EncoderConfig, classToken: 
   const x = b.scope('embed', () => {
     const [B] = images.type.shape;
     let h = patchEmbed(ctx, images, cfg);
-    if (classToken) h = b.concatenate([b.broadcastInDim(ctx.param('cls', [cfg.d]), [B, 1, cfg.d], [2]), h], 1);
+    if (classToken)
+      h = b.concatenate([b.broadcastInDim(ctx.param('cls', [cfg.d]), [B, 1, cfg.d], [2]), h], 1);
     return b.add(h, ctx.param('pos', h.type.shape.slice(1)));
   });
   const h = layerStack(ctx, x, cfg.layers, cfg.scan, (c, y) => transformerBlock(c, y, cfg));
@@ -85,24 +122,39 @@ export function encode(ctx: Ctx, images: Value, cfg: EncoderConfig, classToken: 
 
 export const VIT_FAMILY: ModelFamily = {
   name: 'vit',
-  description: 'Vision Transformer: patch embedding, class token, learned positions, pre-LN encoder, linear classification head',
+  description:
+    'Vision Transformer: patch embedding, class token, learned positions, pre-LN encoder, linear classification head',
   options: VIT_OPTIONS,
   check: (o) => checkEncoder('', o),
   build(ctx, o, common) {
     const { b } = ctx;
-    const cfg = encoderConfig(optInt(o, 'layers'), optInt(o, 'd_model'), optInt(o, 'heads'), optInt(o, 'ffn'), optInt(o, 'image'), optInt(o, 'patch'), optInt(o, 'channels'), {
-      patchEmbed: optEnum(o, 'patch_embed', ['conv', 'linear'] as const),
-      eps: optNum(o, 'eps'),
-      scan: optBool(o, 'scan'),
-    });
+    const cfg = encoderConfig(
+      optInt(o, 'layers'),
+      optInt(o, 'd_model'),
+      optInt(o, 'heads'),
+      optInt(o, 'ffn'),
+      optInt(o, 'image'),
+      optInt(o, 'patch'),
+      optInt(o, 'channels'),
+      {
+        patchEmbed: optEnum(o, 'patch_embed', ['conv', 'linear'] as const),
+        eps: optNum(o, 'eps'),
+        scan: optBool(o, 'scan'),
+      },
+    );
     const B = common.batch;
     const classes = optInt(o, 'classes');
     const images = dataInput(ctx, 'images', [B, cfg.image, cfg.image, cfg.channels], 'f32');
     const labels = b.input('labels', [B], 'i32', 'data');
     const h = encode(ctx, images, cfg, true);
     const cls = b.reshape(b.slice(h, [0, 0, 0], [B, 1, cfg.d]), [B, cfg.d]);
-    const logits = b.scope('head', () => linear(b, cls, ctx.param('w', [cfg.d, classes]), ctx.param('b', [classes])));
-    b.output('loss', b.scope('loss', () => crossEntropy(b, logits, labels)));
+    const logits = b.scope('head', () =>
+      linear(b, cls, ctx.param('w', [cfg.d, classes]), ctx.param('b', [classes])),
+    );
+    b.output(
+      'loss',
+      b.scope('loss', () => crossEntropy(b, logits, labels)),
+    );
     if (!common.train) b.output('logits', logits);
     return { tokensPerMicroBatch: B };
   },
