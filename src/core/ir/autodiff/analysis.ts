@@ -15,7 +15,11 @@ import { readsResults, residualOperands } from './residuals.ts';
 export type TypeOf = (id: ValueId) => TensorType;
 
 /** Values reachable from `from` through differentiable ops (float-typed only). */
-export function activeValues(ops: readonly Op[], from: Iterable<ValueId>, typeOf: TypeOf): Set<ValueId> {
+export function activeValues(
+  ops: readonly Op[],
+  from: Iterable<ValueId>,
+  typeOf: TypeOf,
+): Set<ValueId> {
   const active = new Set<ValueId>();
   for (const v of from) if (dtypeIsFloat(typeOf(v).dtype)) active.add(v);
   for (const op of ops) {
@@ -33,7 +37,11 @@ export interface Relevance {
 }
 
 /** Ops with an active result on a path to one of `seeds`. */
-export function relevantOps(ops: readonly Op[], active: ReadonlySet<ValueId>, seeds: Iterable<ValueId>): Relevance {
+export function relevantOps(
+  ops: readonly Op[],
+  active: ReadonlySet<ValueId>,
+  seeds: Iterable<ValueId>,
+): Relevance {
   const needed = new Set<ValueId>();
   for (const s of seeds) if (active.has(s)) needed.add(s);
   const relevant: Op[] = [];
@@ -61,7 +69,11 @@ export interface Residuals {
  * never recomputed): a value is recomputed only for readers of its own group, anything else
  * it reads is kept from the forward pass. Without groups every op of the block is recomputable.
  */
-export function residualOps(ops: readonly Op[], relevant: ReadonlySet<Op>, groupOf: (op: Op) => string | undefined = () => ''): Residuals {
+export function residualOps(
+  ops: readonly Op[],
+  relevant: ReadonlySet<Op>,
+  groupOf: (op: Op) => string | undefined = () => '',
+): Residuals {
   const defGroup = new Map<ValueId, string | undefined>();
   for (const op of ops) {
     const key = groupOf(op);

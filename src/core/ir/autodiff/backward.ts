@@ -33,14 +33,21 @@ export interface SweepOptions {
 }
 
 /** Runs the rules of `relevant` (forward order) in reverse; `ct` holds the seeds on entry. */
-export function backwardSweep(env: BackwardEnv, relevant: readonly Op[], active: ReadonlySet<ValueId>, ct: Map<ValueId, Value>, opts: SweepOptions): void {
+export function backwardSweep(
+  env: BackwardEnv,
+  relevant: readonly Op[],
+  active: ReadonlySet<ValueId>,
+  ct: Map<ValueId, Value>,
+  opts: SweepOptions,
+): void {
   const { b } = env;
   for (let k = relevant.length - 1; k >= 0; k--) {
     const op = relevant[k];
     const cts = op.results.map((r) => ct.get(r));
     if (cts.every((c) => c === undefined)) continue;
-    opts.before?.(op);
     const wants = op.operands.map((o) => active.has(o));
+    if (!wants.some(Boolean)) continue; // e.g. the op defining a wrt value that is not an input
+    opts.before?.(op);
     const rule = vjpRuleOf({ op });
     b.atScope(op.scope, () => {
       const out = rule(ruleContext(env, op, cts, wants, opts));
@@ -51,15 +58,31 @@ export function backwardSweep(env: BackwardEnv, relevant: readonly Op[], active:
   }
 }
 
-function ctAccumulate(b: ProgramBuilder, ct: Map<ValueId, Value>, op: Op, i: number, g: Value): void {
+function ctAccumulate(
+  b: ProgramBuilder,
+  ct: Map<ValueId, Value>,
+  op: Op,
+  i: number,
+  g: Value,
+): void {
   const v = op.operands[i];
   const want = b.value(v).type;
-  if (!typeEqual(g.type, want)) throw vjpError(op, `its rule gave operand ${i} a cotangent of type ${typeToString(g.type)}, the operand is ${typeToString(want)}`);
+  if (!typeEqual(g.type, want))
+    throw vjpError(
+      op,
+      `its rule gave operand ${i} a cotangent of type ${typeToString(g.type)}, the operand is ${typeToString(want)}`,
+    );
   const prev = ct.get(v);
   ct.set(v, prev ? b.op1('add', [prev, g], {}) : g);
 }
 
-function ruleContext(env: BackwardEnv, op: Op, cts: (Value | undefined)[], wants: boolean[], opts: SweepOptions): VjpContext {
+function ruleContext(
+  env: BackwardEnv,
+  op: Op,
+  cts: (Value | undefined)[],
+  wants: boolean[],
+  opts: SweepOptions,
+): VjpContext {
   const { b } = env;
   const residual = residualOperands(op);
   return {
@@ -68,16 +91,23 @@ function ruleContext(env: BackwardEnv, op: Op, cts: (Value | undefined)[], wants
     cts,
     wants,
     x: (i) => {
-      if (!residual.includes(i)) throw new Error(`the VJP rule of ${op.kind} reads operand ${i}, which residuals.ts does not list as a residual`);
+      if (!residual.includes(i))
+        throw new Error(
+          `the VJP rule of ${op.kind} reads operand ${i}, which residuals.ts does not list as a residual`,
+        );
       return opts.primal(op, op.operands[i]);
     },
     xType: (i) => b.value(op.operands[i]).type,
     y: (i) => {
-      if (!readsResults(op)) throw new Error(`the VJP rule of ${op.kind} reads result ${i}, but residuals.ts says it reads no results`);
+      if (!readsResults(op))
+        throw new Error(
+          `the VJP rule of ${op.kind} reads result ${i}, but residuals.ts says it reads no results`,
+        );
       return opts.primal(op, op.results[i]);
     },
     func: (name) => env.func(name),
-    blockVjp: (block, args, blockCts, blockWants) => blockVjp(env, block, args, blockCts, blockWants),
+    blockVjp: (block, args, blockCts, blockWants) =>
+      blockVjp(env, block, args, blockCts, blockWants),
     funcName: (base) => env.funcName(base),
     memo: env.memo,
     savedLoop: opts.savedLoops?.get(op.id),
@@ -97,7 +127,11 @@ export function blockVjp(
 ): (Value | undefined)[] {
   const { b } = env;
   const typeOf = (id: ValueId) => b.value(id).type;
-  const active = activeValues(block.ops, block.params.filter((_, i) => wants[i]), typeOf);
+  const active = activeValues(
+    block.ops,
+    block.params.filter((_, i) => wants[i]),
+    typeOf,
+  );
   const ct = new Map<ValueId, Value>();
   block.yields.forEach((y, i) => {
     const g = cts[i];

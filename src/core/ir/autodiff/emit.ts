@@ -26,7 +26,11 @@ export function sumOver(b: ProgramBuilder, x: Value, dims: readonly number[]): V
 }
 
 export function sumAll(b: ProgramBuilder, x: Value): Value {
-  return sumOver(b, x, x.type.shape.map((_, i) => i));
+  return sumOver(
+    b,
+    x,
+    x.type.shape.map((_, i) => i),
+  );
 }
 
 export function reshapeTo(b: ProgramBuilder, x: Value, shape: Shape): Value {
@@ -38,7 +42,12 @@ export function convertTo(b: ProgramBuilder, x: Value, dtype: DType): Value {
 }
 
 /** Elementwise binary op on equal types (no broadcasting sugar: rules know their shapes). */
-export function bin(b: ProgramBuilder, kind: 'add' | 'subtract' | 'multiply' | 'divide' | 'maximum' | 'minimum' | 'power' | 'and', x: Value, y: Value): Value {
+export function bin(
+  b: ProgramBuilder,
+  kind: 'add' | 'subtract' | 'multiply' | 'divide' | 'maximum' | 'minimum' | 'power' | 'and',
+  x: Value,
+  y: Value,
+): Value {
   return b.op1(kind, [x, y], {});
 }
 
@@ -49,7 +58,13 @@ export function scale(b: ProgramBuilder, x: Value, c: number): Value {
 
 /** Broadcasts a scalar (or same-shaped) value to a type's shape. */
 export function broadcastLike(b: ProgramBuilder, x: Value, shape: Shape): Value {
-  return shapeEqual(x.type.shape, shape) ? x : b.broadcastInDim(x, shape, x.type.shape.map((_, i) => i + shape.length - x.type.shape.length));
+  return shapeEqual(x.type.shape, shape)
+    ? x
+    : b.broadcastInDim(
+        x,
+        shape,
+        x.type.shape.map((_, i) => i + shape.length - x.type.shape.length),
+      );
 }
 
 /** The permutation p with p[perm[i]] = i. */
@@ -71,7 +86,13 @@ export function dimsExcept(n: number, drop: readonly number[]): number[] {
  * its major part; the rank is unchanged (dim src shrinks by groups, dim dst grows by it). The
  * convolution VJPs use this to move a feature group axis between kernel or batch dims.
  */
-export function axisRegroup(b: ProgramBuilder, x: Value, src: number, groups: number, dst: number): Value {
+export function axisRegroup(
+  b: ProgramBuilder,
+  x: Value,
+  src: number,
+  groups: number,
+  dst: number,
+): Value {
   const s = x.type.shape;
   const split = [...s.slice(0, src), groups, s[src] / groups, ...s.slice(src + 1)];
   const y = b.reshape(x, split);
@@ -95,8 +116,14 @@ export function regionCombiner(r: Region | undefined): CombinerKind {
   const [p0, p1] = r.params;
   if (r.ops.length === 0) return r.yields[0] === p1 ? 'replace' : 'other';
   const op = r.ops[0];
-  if (r.ops.length !== 1 || op.results[0] !== r.yields[0] || op.operands.length !== 2) return 'other';
+  if (r.ops.length !== 1 || op.results[0] !== r.yields[0] || op.operands.length !== 2)
+    return 'other';
   const [a, c] = op.operands;
   if (!((a === p0 && c === p1) || (a === p1 && c === p0))) return 'other';
-  return op.kind === 'add' || op.kind === 'maximum' || op.kind === 'minimum' || op.kind === 'multiply' ? op.kind : 'other';
+  return op.kind === 'add' ||
+    op.kind === 'maximum' ||
+    op.kind === 'minimum' ||
+    op.kind === 'multiply'
+    ? op.kind
+    : 'other';
 }

@@ -12,7 +12,11 @@ function inputsFor(p: Program, seed: number, scale = 0.5): HostTensor[] {
   const rand = randomUniform(seed);
   return p.main.params.map((id) => {
     const t = p.values[id].type;
-    return hostTensor(t.shape, t.dtype, Array.from({ length: shapeNumel(t.shape) }, () => rand(-scale, scale)));
+    return hostTensor(
+      t.shape,
+      t.dtype,
+      Array.from({ length: shapeNumel(t.shape) }, () => rand(-scale, scale)),
+    );
   });
 }
 
@@ -24,7 +28,10 @@ function wholeProgramCheck(p: Program, inputs: HostTensor[]): Program {
   all.forEach((k) => {
     const numeric = gradNumeric(p, inputs, k);
     const { error, at } = gradError(run.grads[k], numeric);
-    if (error > 1e-5) throw new Error(`d loss/d '${p.values[p.main.params[k]].name}'[${at}]: analytic ${run.grads[k][at]} vs numeric ${numeric[at]} (rel. error ${error})`);
+    if (error > 1e-5)
+      throw new Error(
+        `d loss/d '${p.values[p.main.params[k]].name}'[${at}]: analytic ${run.grads[k][at]} vs numeric ${numeric[at]} (rel. error ${error})`,
+      );
   });
   return run.program;
 }
@@ -50,7 +57,9 @@ describe('gradients: whole programs against finite differences', () => {
     expect(fwd.id).toBe(original.id);
     expect(fwd.results.slice(0, original.results.length)).toEqual(original.results);
     // saved per iteration: the counter and h (stacked [3, …]); the stacked weights are not saved again
-    const stacks = fwd.results.slice(original.results.length + 1).map((r) => g.values[r].type.shape);
+    const stacks = fwd.results
+      .slice(original.results.length + 1)
+      .map((r) => g.values[r].type.shape);
     expect(stacks).toEqual([[3], [3, 2, 3]]);
     expect(g.main.ops.filter((op) => op.kind === 'while' && op.remat)).toEqual([]);
   });
@@ -63,14 +72,64 @@ describe('gradients: whole programs against finite differences', () => {
     b.func('loop', [x.type, w.type], (h0, ww) => {
       const types = [i32, h0.type, ww.type];
       const cond = b.region(types, (i) => [b.compare(i, b.constant(4, [], 'i32'), 'LT')]);
-      const body = b.region(types, (i, h, v) => [b.add(i, b.constant(1, [], 'i32')), b.tanh(b.add(b.mul(h, v), h)), v]);
-      return [b.op('while', [b.constant(0, [], 'i32'), h0, ww], { tripCount: 4 }, { regions: [cond, body] })[1]];
+      const body = b.region(types, (i, h, v) => [
+        b.add(i, b.constant(1, [], 'i32')),
+        b.tanh(b.add(b.mul(h, v), h)),
+        v,
+      ]);
+      return [
+        b.op(
+          'while',
+          [b.constant(0, [], 'i32'), h0, ww],
+          { tripCount: 4 },
+          { regions: [cond, body] },
+        )[1],
+      ];
     });
     const y = b.op1('call', [x, w], { callee: 'loop' });
     b.output('loss', b.sum(b.mul(y, y), [0]));
     const p = b.build();
     const g = wholeProgramCheck(p, inputsFor(p, 4));
     expect([...g.funcs.keys()]).toEqual(['loop', 'loop_vjp']);
+  });
+
+  it('a while nested in a while body, with a case inside', () => {
+    const b = new ProgramBuilder('nested-loops');
+    const x = b.param('x', [2], 'f32');
+    const w = b.param('w', [3, 2], 'f32');
+    const i32 = { shape: [], dtype: 'i32' } as const;
+    const one = () => b.constant(1, [], 'i32');
+    const types = [i32, x.type, w.type];
+    const cond = (n: number) =>
+      b.region(types, (i) => [b.compare(i, b.constant(n, [], 'i32'), 'LT')]);
+    const inner = b.region(types, (j, h, ww) => {
+      const row = b.reshape(
+        b.op1('dynamic_slice', [ww, j, b.constant(0, [], 'i32')], { sliceSizes: [1, 2] }),
+        [2],
+      );
+      const even = b.op1('remainder', [j, b.constant(2, [], 'i32')], {});
+      const br0 = b.region([h.type, row.type], (p, q) => [b.tanh(b.add(p, q))]);
+      const br1 = b.region([h.type, row.type], (p, q) => [b.mul(b.unary('sine', p), q)]);
+      return [b.add(j, one()), b.op1('case', [even, h, row], {}, { regions: [br0, br1] }), ww];
+    });
+    const outer = b.region(types, (i, h, ww) => {
+      const r = b.op(
+        'while',
+        [b.constant(0, [], 'i32'), h, ww],
+        { tripCount: 3 },
+        { regions: [cond(3), inner] },
+      );
+      return [b.add(i, one()), b.mul(r[1], h), ww];
+    });
+    const y = b.op(
+      'while',
+      [b.constant(0, [], 'i32'), x, w],
+      { tripCount: 2 },
+      { regions: [cond(2), outer] },
+    )[1];
+    b.output('loss', b.sum(y, [0]));
+    const p = b.build();
+    wholeProgramCheck(p, inputsFor(p, 6));
   });
 });
 
@@ -92,7 +151,12 @@ describe('gradients: what the backward pass looks like', () => {
     const backward = g.main.ops.filter((op) => op.phase === 'backward');
     expect(backward.length).toBeGreaterThan(0);
     for (const op of backward) expect(forwardScopes.has(op.scope)).toBe(true);
-    expect(backward.filter((op) => op.kind === 'dot_general').map((op) => op.scope).sort()).toEqual(['layers/0', 'layers/1', 'layers/1']);
+    expect(
+      backward
+        .filter((op) => op.kind === 'dot_general')
+        .map((op) => op.scope)
+        .sort(),
+    ).toEqual(['layers/0', 'layers/1', 'layers/1']);
   });
 
   it('keeps the forward ops and outputs untouched', () => {
@@ -104,9 +168,13 @@ describe('gradients: what the backward pass looks like', () => {
   it('emits no backward work off the path from wrt to the loss', () => {
     const last = params.filter((id) => p.values[id].scope === 'layers/1');
     const { program } = gradients(p, last);
-    const scopes = new Set(program.main.ops.filter((op) => op.phase === 'backward').map((op) => op.scope));
+    const scopes = new Set(
+      program.main.ops.filter((op) => op.phase === 'backward').map((op) => op.scope),
+    );
     expect(scopes.has('layers/0')).toBe(false);
-    expect(program.main.ops.filter((op) => op.phase === 'backward' && op.kind === 'dot_general')).toHaveLength(1);
+    expect(
+      program.main.ops.filter((op) => op.phase === 'backward' && op.kind === 'dot_general'),
+    ).toHaveLength(1);
   });
 
   it('gives every input its own gradient value even when cotangents coincide, and zeros off the path', () => {
@@ -117,7 +185,11 @@ describe('gradients: what the backward pass looks like', () => {
     b.output('loss', b.add(x, y));
     b.output('other', z);
     const q = b.build();
-    const run = gradAnalytic(q, [hostTensor([], 'f32', [1]), hostTensor([], 'f32', [2]), hostTensor([2], 'f32', [3, 4])], [0, 1, 2]);
+    const run = gradAnalytic(
+      q,
+      [hostTensor([], 'f32', [1]), hostTensor([], 'f32', [2]), hostTensor([2], 'f32', [3, 4])],
+      [0, 1, 2],
+    );
     expect(run.grads.map((t) => [...t])).toEqual([[1], [1], [0, 0]]);
     const r = gradients(q, [x.id, y.id, z.id]);
     expect(new Set(r.grads).size).toBe(3);

@@ -25,7 +25,12 @@ export function lossOf(p: Program, inputs: readonly HostTensor[]): number {
 }
 
 /** d(loss)/d(input k) by central differences with step eps (relative to each element's size). */
-export function gradNumeric(p: Program, inputs: readonly HostTensor[], k: number, eps = 1e-5): Float64Array {
+export function gradNumeric(
+  p: Program,
+  inputs: readonly HostTensor[],
+  k: number,
+  eps = 1e-5,
+): Float64Array {
   const x = inputs[k];
   const out = new Float64Array(x.data.length);
   for (let i = 0; i < x.data.length; i++) {
@@ -33,7 +38,10 @@ export function gradNumeric(p: Program, inputs: readonly HostTensor[], k: number
     const at = (d: number) => {
       const moved = hostTensor(x.shape, x.dtype, x.data);
       moved.data[i] += d;
-      return lossOf(p, inputs.map((t, j) => (j === k ? moved : t)));
+      return lossOf(
+        p,
+        inputs.map((t, j) => (j === k ? moved : t)),
+      );
     };
     out[i] = (at(h) - at(-h)) / (2 * h);
   }
@@ -48,18 +56,36 @@ export interface GradRun {
 }
 
 /** Builds the gradient program for the given input indices and runs it. */
-export function gradAnalytic(p: Program, inputs: readonly HostTensor[], wrt: readonly number[], remat: RematPolicy = 'none'): GradRun {
-  const { program, grads } = gradients(p, wrt.map((k) => p.main.params[k]), { remat });
+export function gradAnalytic(
+  p: Program,
+  inputs: readonly HostTensor[],
+  wrt: readonly number[],
+  remat: RematPolicy = 'none',
+): GradRun {
+  const { program, grads } = gradients(
+    p,
+    wrt.map((k) => p.main.params[k]),
+    { remat },
+  );
   const outs = evaluate(programWithOutputs(program, grads), inputs);
-  return { program, loss: outs[lossIndex(program)].data[0], grads: grads.map((_, k) => outs[program.outputs.length + k].data) };
+  return {
+    program,
+    loss: outs[lossIndex(program)].data[0],
+    grads: grads.map((_, k) => outs[program.outputs.length + k].data),
+  };
 }
 
 /** The largest |a − n| / (|a| + |n| + floor) over all elements, and where it occurs. */
-export function gradError(analytic: Float64Array, numeric: Float64Array, floor = 1e-6): { error: number; at: number } {
+export function gradError(
+  analytic: Float64Array,
+  numeric: Float64Array,
+  floor = 1e-6,
+): { error: number; at: number } {
   let error = 0;
   let at = -1;
   for (let i = 0; i < analytic.length; i++) {
-    const e = Math.abs(analytic[i] - numeric[i]) / (Math.abs(analytic[i]) + Math.abs(numeric[i]) + floor);
+    const e =
+      Math.abs(analytic[i] - numeric[i]) / (Math.abs(analytic[i]) + Math.abs(numeric[i]) + floor);
     if (e > error) [error, at] = [e, i];
   }
   return { error, at };

@@ -22,7 +22,8 @@ export const NON_DIFFERENTIABLE_KINDS = [
 ] as const satisfies readonly OpKind[];
 export type NonDifferentiableKind = (typeof NON_DIFFERENTIABLE_KINDS)[number];
 
-const SPMD_ONLY = 'collectives exist only in per-device SPMD programs; differentiate the global program, then lower it';
+const SPMD_ONLY =
+  'collectives exist only in per-device SPMD programs; differentiate the global program, then lower it';
 
 /** Kinds with no rule, and why. */
 export const UNSUPPORTED_KINDS = {
@@ -30,9 +31,11 @@ export const UNSUPPORTED_KINDS = {
   all_reduce: SPMD_ONLY,
   all_to_all: SPMD_ONLY,
   axis_index: SPMD_ONLY,
-  custom_call: 'custom_call is opaque to autodiff; give the target a gradient by expressing it in IR ops',
+  custom_call:
+    'custom_call is opaque to autodiff; give the target a gradient by expressing it in IR ops',
   reduce_scatter: SPMD_ONLY,
-  select_and_scatter: 'select_and_scatter (a pooling gradient) has no VJP here; second-order pooling is not supported',
+  select_and_scatter:
+    'select_and_scatter (a pooling gradient) has no VJP here; second-order pooling is not supported',
   shard_slice: SPMD_ONLY,
 } as const satisfies Partial<Record<OpKind, string>>;
 export type UnsupportedKind = keyof typeof UNSUPPORTED_KINDS;
@@ -44,4 +47,3 @@ const NON_DIFF_SET: ReadonlySet<string> = new Set(NON_DIFFERENTIABLE_KINDS);
 export function isNonDifferentiableKind(kind: OpKind): boolean {
   return NON_DIFF_SET.has(kind);
 }
-

@@ -26,7 +26,9 @@ export interface OptimizerConfig {
 }
 
 /** Fills in the defaults (lr 1e-3, β 0.9/0.999, ε 1e-8, decay 0.01 for adamw and 0 otherwise). */
-export function optimizerConfig(o: Partial<OptimizerConfig> & { optimizer: OptimizerName }): OptimizerConfig {
+export function optimizerConfig(
+  o: Partial<OptimizerConfig> & { optimizer: OptimizerName },
+): OptimizerConfig {
   const c: OptimizerConfig = {
     optimizer: o.optimizer,
     learningRate: o.learningRate ?? 1e-3,
@@ -35,10 +37,15 @@ export function optimizerConfig(o: Partial<OptimizerConfig> & { optimizer: Optim
     eps: o.eps ?? 1e-8,
     weightDecay: o.weightDecay ?? (o.optimizer === 'adamw' ? 0.01 : 0),
   };
-  if (!(c.learningRate > 0)) throw new IRError(`optimizer: learningRate must be positive, got ${c.learningRate}`);
+  if (!(c.learningRate > 0))
+    throw new IRError(`optimizer: learningRate must be positive, got ${c.learningRate}`);
   for (const k of ['beta1', 'beta2'] as const)
-    if (!(c[k] >= 0 && c[k] < 1)) throw new IRError(`optimizer: ${k} must be in [0, 1), got ${c[k]}`);
-  if (!(c.eps >= 0) || !(c.weightDecay >= 0)) throw new IRError(`optimizer: eps and weightDecay must be non-negative, got ${c.eps} and ${c.weightDecay}`);
+    if (!(c[k] >= 0 && c[k] < 1))
+      throw new IRError(`optimizer: ${k} must be in [0, 1), got ${c[k]}`);
+  if (!(c.eps >= 0) || !(c.weightDecay >= 0))
+    throw new IRError(
+      `optimizer: eps and weightDecay must be non-negative, got ${c.eps} and ${c.weightDecay}`,
+    );
   return c;
 }
 
@@ -50,11 +57,23 @@ export interface OptimizerUpdate {
 }
 
 /** Declares the state inputs and emits the update of every parameter from its gradient. */
-export function optimizerUpdate(b: ProgramBuilder, params: readonly Value[], grads: readonly Value[], c: OptimizerConfig): OptimizerUpdate {
-  return b.withPhase('optimizer', () => (c.optimizer === 'sgd' ? sgd(b, params, grads, c) : adam(b, params, grads, c)));
+export function optimizerUpdate(
+  b: ProgramBuilder,
+  params: readonly Value[],
+  grads: readonly Value[],
+  c: OptimizerConfig,
+): OptimizerUpdate {
+  return b.withPhase('optimizer', () =>
+    c.optimizer === 'sgd' ? sgd(b, params, grads, c) : adam(b, params, grads, c),
+  );
 }
 
-function sgd(b: ProgramBuilder, params: readonly Value[], grads: readonly Value[], c: OptimizerConfig): OptimizerUpdate {
+function sgd(
+  b: ProgramBuilder,
+  params: readonly Value[],
+  grads: readonly Value[],
+  c: OptimizerConfig,
+): OptimizerUpdate {
   const out = params.map((w, k) =>
     b.atScope(w.scope, () => {
       const w32 = b.convert(w, 'f32');
@@ -65,8 +84,16 @@ function sgd(b: ProgramBuilder, params: readonly Value[], grads: readonly Value[
   return { params: out, states: [] };
 }
 
-function adam(b: ProgramBuilder, params: readonly Value[], grads: readonly Value[], c: OptimizerConfig): OptimizerUpdate {
-  const state = (kind: 'm' | 'v') => params.map((w) => b.atScope('', () => b.input(`opt/${kind}/${w.name}`, w.type.shape, 'f32', 'optState')));
+function adam(
+  b: ProgramBuilder,
+  params: readonly Value[],
+  grads: readonly Value[],
+  c: OptimizerConfig,
+): OptimizerUpdate {
+  const state = (kind: 'm' | 'v') =>
+    params.map((w) =>
+      b.atScope('', () => b.input(`opt/${kind}/${w.name}`, w.type.shape, 'f32', 'optState')),
+    );
   const ms = state('m');
   const vs = state('v');
   const step = b.atScope('', () => b.input('opt/step', [], 'f32', 'optState'));
@@ -80,9 +107,19 @@ function adam(b: ProgramBuilder, params: readonly Value[], grads: readonly Value
   const out = params.map((w, k) =>
     b.atScope(w.scope, () => {
       const w32 = b.convert(w, 'f32');
-      const g = decayed(b, b.convert(grads[k], 'f32'), w32, c.optimizer === 'adam' ? c.weightDecay : 0);
+      const g = decayed(
+        b,
+        b.convert(grads[k], 'f32'),
+        w32,
+        c.optimizer === 'adam' ? c.weightDecay : 0,
+      );
       const m = b.op1('add', [b.mul(ms[k], c.beta1), b.mul(g, 1 - c.beta1)], {}, { of: ms[k].id });
-      const v = b.op1('add', [b.mul(vs[k], c.beta2), b.mul(b.mul(g, g), 1 - c.beta2)], {}, { of: vs[k].id });
+      const v = b.op1(
+        'add',
+        [b.mul(vs[k], c.beta2), b.mul(b.mul(g, g), 1 - c.beta2)],
+        {},
+        { of: vs[k].id },
+      );
       mNew.push(m);
       vNew.push(v);
       const mHat = b.div(m, bias1);

@@ -9,20 +9,30 @@ import type { Op, Region, Value, ValueId, ValueKind } from '../program.ts';
  */
 
 /** Copies one op; `lookup` gives the current value of each operand. Returns the new results. */
-export function opReemit(b: ProgramBuilder, op: Op, lookup: (id: ValueId) => Value, kind: ValueKind): Value[] {
+export function opReemit(
+  b: ProgramBuilder,
+  op: Op,
+  lookup: (id: ValueId) => Value,
+  kind: ValueKind,
+): Value[] {
   const names = op.results.map((r) => b.value(r).name);
   return b.atScope(op.scope, () =>
-    b.op(
-      op.kind,
-      op.operands.map(lookup),
-      op.attrs,
-      { regions: op.regions.map((r) => regionCopy(b, r, kind)), names, kind },
-    ),
+    b.op(op.kind, op.operands.map(lookup), op.attrs, {
+      regions: op.regions.map((r) => regionCopy(b, r, kind)),
+      names,
+      kind,
+    }),
   );
 }
 
 /** Copies ops in order, extending `map` (old id → new value) with their results. */
-export function opsReemit(b: ProgramBuilder, ops: readonly Op[], map: Map<ValueId, Value>, fallback: (id: ValueId) => Value, kind: ValueKind): void {
+export function opsReemit(
+  b: ProgramBuilder,
+  ops: readonly Op[],
+  map: Map<ValueId, Value>,
+  fallback: (id: ValueId) => Value,
+  kind: ValueKind,
+): void {
   const lookup = (id: ValueId) => map.get(id) ?? fallback(id);
   for (const op of ops) {
     const res = opReemit(b, op, lookup, kind);

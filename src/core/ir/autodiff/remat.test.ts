@@ -4,10 +4,10 @@ import { evaluate } from '../interpreter.ts';
 import type { Op, Program, ValueId } from '../program.ts';
 import { shapeNumel } from '../shape.ts';
 import { verifyProgram } from '../verifier.ts';
-import { gradients, type RematPolicy } from './grad.ts';
+import type { RematPolicy } from './grad.ts';
 import { gradAnalytic, randomUniform } from './gradient-check.ts';
 import { rematGroupOf } from './remat.ts';
-import { transformerProgram } from './test-models.ts';
+import { scanProgram, transformerProgram } from './test-models.ts';
 import { trainStep } from './train-step.ts';
 
 const forward = transformerProgram({ layers: 3, batch: 1, seq: 4, width: 4, heads: 2 });
@@ -15,7 +15,11 @@ const params = forward.main.params.map((_, i) => i);
 const rand = randomUniform(21);
 const inputs: HostTensor[] = forward.main.params.map((id) => {
   const t = forward.values[id].type;
-  return hostTensor(t.shape, t.dtype, Array.from({ length: shapeNumel(t.shape) }, () => rand(-0.5, 0.5)));
+  return hostTensor(
+    t.shape,
+    t.dtype,
+    Array.from({ length: shapeNumel(t.shape) }, () => rand(-0.5, 0.5)),
+  );
 });
 const POLICIES: RematPolicy[] = ['none', 'full', 'selective'];
 const runs = new Map(POLICIES.map((r) => [r, gradAnalytic(forward, inputs, params, r)]));
@@ -59,7 +63,9 @@ describe('remat', () => {
       for (const v of op.operands) {
         const d = def.get(v);
         if (d?.phase === 'forward' && layerOf(d) === layer)
-          throw new Error(`backward op #${op.id} ${op.kind} in ${op.scope} reads forward %${v} (${d.kind} in ${d.scope})`);
+          throw new Error(
+            `backward op #${op.id} ${op.kind} in ${op.scope} reads forward %${v} (${d.kind} in ${d.scope})`,
+          );
       }
     }
     const remat = p.main.ops.filter((op) => op.remat);
@@ -78,12 +84,18 @@ describe('remat', () => {
     for (const op of remat) expect(op.scope).toMatch(/^layers\/\d\/attn\/core$/);
     const kept = keptResiduals(p);
     const scoresShape = [1, 2, 4, 4]; // [batch, heads, seq, seq]
-    const quadratic = [...kept].filter((v) => def.get(v)!.scope.endsWith('attn/core') && p.values[v].type.shape.join() === scoresShape.join());
+    const quadratic = [...kept].filter(
+      (v) =>
+        def.get(v)!.scope.endsWith('attn/core') &&
+        p.values[v].type.shape.join() === scoresShape.join(),
+    );
     expect(quadratic).toEqual([]);
   });
 
   it('keeps fewer forward values as the policy gets stronger', () => {
-    const kept = Object.fromEntries(POLICIES.map((r) => [r, keptResiduals(runs.get(r)!.program).size]));
+    const kept = Object.fromEntries(
+      POLICIES.map((r) => [r, keptResiduals(runs.get(r)!.program).size]),
+    );
     expect(kept.selective).toBeLessThan(kept.none);
     expect(kept.full).toBeLessThan(kept.selective);
   });
@@ -95,6 +107,24 @@ describe('remat', () => {
       const dead = p.main.ops.filter((op) => op.remat && !op.results.some((v) => used.has(v)));
       expect(dead).toEqual([]);
     }
+  });
+
+  it('leaves a scan-over-layers program (no layers/<i> scopes) numerically unchanged', () => {
+    const scan = scanProgram(3, 2, 3);
+    const r = randomUniform(8);
+    const xs = scan.main.params.map((id) => {
+      const t = scan.values[id].type;
+      return hostTensor(
+        t.shape,
+        t.dtype,
+        Array.from({ length: shapeNumel(t.shape) }, () => r(-0.5, 0.5)),
+      );
+    });
+    const all = scan.main.params.map((_, i) => i);
+    const [none, full] = (['none', 'full'] as const).map((remat) =>
+      gradAnalytic(scan, xs, all, remat),
+    );
+    full.grads.forEach((g, k) => expect([...g]).toEqual([...none.grads[k]]));
   });
 
   it('passes the policy through trainStep: same step, remat recorded in meta', () => {

@@ -38,7 +38,12 @@ export interface RematSchedule {
   primal(op: Op, id: ValueId): Value;
 }
 
-export function rematSchedule(b: ProgramBuilder, policy: RematPolicy, ops: readonly Op[], relevant: ReadonlySet<Op>): RematSchedule {
+export function rematSchedule(
+  b: ProgramBuilder,
+  policy: RematPolicy,
+  ops: readonly Op[],
+  relevant: ReadonlySet<Op>,
+): RematSchedule {
   const groupOf = rematGroupOf(policy);
   const forward = (id: ValueId) => b.value(id);
   if (policy === 'none') return { before: () => {}, primal: (_op, id) => forward(id) };

@@ -42,9 +42,15 @@ describe('trainStep: one step against hand-computed updates', () => {
     const p = trainStep(linearLoss(c), { optimizer: 'sgd', learningRate: 0.1 });
     expect(verifyProgram(p)).toEqual([]);
     const out = run(p, { 'layer/w': w });
-    close(out['layer/w'], w.map((x, i) => x - 0.1 * c[i]));
+    close(
+      out['layer/w'],
+      w.map((x, i) => x - 0.1 * c[i]),
+    );
     close(out.loss, [w.reduce((s, x, i) => s + x * c[i], 0)]);
-    expect(p.outputs.map((o) => [o.name, o.aliases])).toEqual([['loss', undefined], ['layer/w', 0]]);
+    expect(p.outputs.map((o) => [o.name, o.aliases])).toEqual([
+      ['loss', undefined],
+      ['layer/w', 0],
+    ]);
   });
 
   it('sgd on (w·x − y)²: w − lr·2(wx − y)x', () => {
@@ -54,7 +60,11 @@ describe('trainStep: one step against hand-computed updates', () => {
     const wv = b.param('w', [], 'f32');
     const r = b.sub(b.mul(wv, x), y);
     b.output('loss', b.mul(r, r));
-    const out = run(trainStep(b.build(), { optimizer: 'sgd', learningRate: 0.05 }), { x: [1.5], y: [2], w: [0.7] });
+    const out = run(trainStep(b.build(), { optimizer: 'sgd', learningRate: 0.05 }), {
+      x: [1.5],
+      y: [2],
+      w: [0.7],
+    });
     close(out.w, [0.7 - 0.05 * 2 * (0.7 * 1.5 - 2) * 1.5]);
   });
 
@@ -67,28 +77,63 @@ describe('trainStep: one step against hand-computed updates', () => {
       ['opt/v/layer/w', 'optState'],
       ['opt/step', 'optState'],
     ]);
-    const out = run(p, { 'layer/w': w, 'opt/m/layer/w': [0, 0, 0], 'opt/v/layer/w': [0, 0, 0], 'opt/step': [0] });
-    close(out['layer/w'], w.map((x, i) => x - (0.01 * c[i]) / (Math.abs(c[i]) + 1e-8)));
-    close(out['opt/m/layer/w'], c.map((g) => 0.1 * g));
-    close(out['opt/v/layer/w'], c.map((g) => 0.001 * g * g));
+    const out = run(p, {
+      'layer/w': w,
+      'opt/m/layer/w': [0, 0, 0],
+      'opt/v/layer/w': [0, 0, 0],
+      'opt/step': [0],
+    });
+    close(
+      out['layer/w'],
+      w.map((x, i) => x - (0.01 * c[i]) / (Math.abs(c[i]) + 1e-8)),
+    );
+    close(
+      out['opt/m/layer/w'],
+      c.map((g) => 0.1 * g),
+    );
+    close(
+      out['opt/v/layer/w'],
+      c.map((g) => 0.001 * g * g),
+    );
     expect(out['opt/step']).toEqual([1]);
     expect(p.outputs.map((o) => o.aliases)).toEqual([undefined, 0, 1, 2, 3]);
   });
 
   it('adam: two steps with a constant gradient move by 2·lr·g/(|g| + ε) (bias correction)', () => {
     const p = trainStep(linearLoss(c), { optimizer: 'adam', learningRate: 0.01 });
-    let state: Record<string, number[]> = { 'layer/w': w, 'opt/m/layer/w': [0, 0, 0], 'opt/v/layer/w': [0, 0, 0], 'opt/step': [0] };
+    let state: Record<string, number[]> = {
+      'layer/w': w,
+      'opt/m/layer/w': [0, 0, 0],
+      'opt/v/layer/w': [0, 0, 0],
+      'opt/step': [0],
+    };
     for (let s = 0; s < 2; s++) {
       const out = run(p, state);
       state = Object.fromEntries(Object.keys(state).map((k) => [k, out[k]]));
     }
-    close(state['layer/w'], w.map((x, i) => x - (2 * 0.01 * c[i]) / (Math.abs(c[i]) + 1e-8)), 1e-9);
+    close(
+      state['layer/w'],
+      w.map((x, i) => x - (2 * 0.01 * c[i]) / (Math.abs(c[i]) + 1e-8)),
+      1e-9,
+    );
   });
 
   it('adamw: decoupled decay adds lr·λ·w to the adam step', () => {
-    const p = trainStep(linearLoss(c), { optimizer: 'adamw', learningRate: 0.01, weightDecay: 0.1 });
-    const out = run(p, { 'layer/w': w, 'opt/m/layer/w': [0, 0, 0], 'opt/v/layer/w': [0, 0, 0], 'opt/step': [0] });
-    close(out['layer/w'], w.map((x, i) => x - 0.01 * (c[i] / (Math.abs(c[i]) + 1e-8) + 0.1 * x)));
+    const p = trainStep(linearLoss(c), {
+      optimizer: 'adamw',
+      learningRate: 0.01,
+      weightDecay: 0.1,
+    });
+    const out = run(p, {
+      'layer/w': w,
+      'opt/m/layer/w': [0, 0, 0],
+      'opt/v/layer/w': [0, 0, 0],
+      'opt/step': [0],
+    });
+    close(
+      out['layer/w'],
+      w.map((x, i) => x - 0.01 * (c[i] / (Math.abs(c[i]) + 1e-8) + 0.1 * x)),
+    );
   });
 
   it('tags optimizer ops with phase optimizer and new values with kind update and of = the input', () => {
@@ -100,7 +145,12 @@ describe('trainStep: one step against hand-computed updates', () => {
     }
     const phases = new Set(p.main.ops.map((op) => op.phase));
     expect([...phases].sort()).toEqual(['backward', 'forward', 'optimizer']);
-    expect(p.meta).toMatchObject({ training: true, microBatches: 1, optimizer: 'adam', remat: 'none' });
+    expect(p.meta).toMatchObject({
+      training: true,
+      microBatches: 1,
+      optimizer: 'adam',
+      remat: 'none',
+    });
   });
 
   it('updates bf16 params in f32 and keeps f32 state', () => {
@@ -109,7 +159,11 @@ describe('trainStep: one step against hand-computed updates', () => {
     b.output('loss', b.sum(b.convert(b.mul(wv, wv), 'f32'), [0]));
     const p = trainStep(b.build(), { optimizer: 'adam' });
     expect(verifyProgram(p)).toEqual([]);
-    expect(p.main.params.slice(1).map((id) => p.values[id].type.dtype)).toEqual(['f32', 'f32', 'f32']);
+    expect(p.main.params.slice(1).map((id) => p.values[id].type.dtype)).toEqual([
+      'f32',
+      'f32',
+      'f32',
+    ]);
   });
 
   it('refuses optimizer-state inputs in the forward and a bad accum, naming them', () => {
@@ -117,8 +171,12 @@ describe('trainStep: one step against hand-computed updates', () => {
     const wv = b.param('w', [], 'f32');
     b.input('m', [], 'f32', 'optState');
     b.output('loss', wv);
-    expect(() => trainStep(b.build(), { optimizer: 'sgd' })).toThrow(/input 'm' of 'bad' has role 'optState'/);
-    expect(() => trainStep(linearLoss(c), { optimizer: 'sgd', accum: 0 })).toThrow(/accum must be a positive integer, got 0/);
+    expect(() => trainStep(b.build(), { optimizer: 'sgd' })).toThrow(
+      /input 'm' of 'bad' has role 'optState'/,
+    );
+    expect(() => trainStep(linearLoss(c), { optimizer: 'sgd', accum: 0 })).toThrow(
+      /accum must be a positive integer, got 0/,
+    );
   });
 });
 
@@ -129,7 +187,12 @@ describe('trainStep: gradient accumulation', () => {
 
   function values(p: Program, seed: number): Record<string, number[]> {
     const rand = randomUniform(seed);
-    return Object.fromEntries(p.main.params.map((id) => [p.values[id].name, Array.from({ length: shapeNumel(p.values[id].type.shape) }, () => rand(-0.6, 0.6))]));
+    return Object.fromEntries(
+      p.main.params.map((id) => [
+        p.values[id].name,
+        Array.from({ length: shapeNumel(p.values[id].type.shape) }, () => rand(-0.6, 0.6)),
+      ]),
+    );
   }
 
   it('K micro-batches give the same loss and update as one batch when the loss is a mean', () => {
@@ -162,13 +225,22 @@ describe('trainStep: scan over layers', () => {
     const rand = randomUniform(5);
     const inputs: HostTensor[] = step.main.params.map((id) => {
       const t = step.values[id].type;
-      return hostTensor(t.shape, t.dtype, Array.from({ length: shapeNumel(t.shape) }, () => rand(-0.5, 0.5)));
+      return hostTensor(
+        t.shape,
+        t.dtype,
+        Array.from({ length: shapeNumel(t.shape) }, () => rand(-0.5, 0.5)),
+      );
     });
     const before = evaluate(p, inputs)[0].data[0];
     const out = evaluate(step, inputs);
     expect(out[0].data[0]).toBeCloseTo(before, 12);
     const { grads } = gradAnalytic(p, inputs, [2, 3]);
-    [1, 2].forEach((k) => close([...out[k].data], [...inputs[k + 1].data].map((w, i) => w - 0.1 * grads[k - 1][i])));
+    [1, 2].forEach((k) =>
+      close(
+        [...out[k].data],
+        [...inputs[k + 1].data].map((w, i) => w - 0.1 * grads[k - 1][i]),
+      ),
+    );
     const after = evaluate(p, [inputs[0], inputs[1], out[1], out[2]])[0].data[0];
     expect(after).toBeLessThan(before);
   });

@@ -28,7 +28,8 @@ export interface TrainStepOptions {
  */
 export function trainStep(forward: Program, opts: TrainStepOptions): Program {
   const K = opts.accum ?? 1;
-  if (!Number.isInteger(K) || K < 1) throw new IRError(`trainStep: accum must be a positive integer, got ${K}`);
+  if (!Number.isInteger(K) || K < 1)
+    throw new IRError(`trainStep: accum must be a positive integer, got ${K}`);
   checkForward(forward);
   const cfg = optimizerConfig(opts);
   const remat = opts.remat ?? 'none';
@@ -41,23 +42,29 @@ export function trainStep(forward: Program, opts: TrainStepOptions): Program {
     optimizer: cfg.optimizer,
     ...(tokens !== undefined ? { tokensPerStep: tokens * K } : {}),
   };
-  const step = K > 1 ? gradientStepAccumulated(forward, K, remat, meta) : gradientStep(forward, remat, meta);
+  const step =
+    K > 1 ? gradientStepAccumulated(forward, K, remat, meta) : gradientStep(forward, remat, meta);
   const { b } = step;
   const update = optimizerUpdate(b, step.params, step.grads, cfg);
   b.output('loss', step.loss);
   step.params.forEach((w, k) => b.output(w.name, update.params[k], w));
   for (const s of update.states) b.output(s.input.name, s.update, s.input);
-  return b.build();
+  return step.finish(b.build());
 }
 
 function checkForward(p: Program): void {
   const loss = p.values[lossOutput(p)];
   if (loss.type.dtype !== 'f32' || loss.type.shape.length !== 0)
-    throw new IRError(`trainStep: the loss of '${p.name}' must be an f32 scalar, it is ${typeToString(loss.type)}`);
+    throw new IRError(
+      `trainStep: the loss of '${p.name}' must be an f32 scalar, it is ${typeToString(loss.type)}`,
+    );
   for (const id of p.main.params) {
     const v = p.values[id];
     if (v.role !== 'data' && v.role !== 'param')
-      throw new IRError(`trainStep: input '${v.name}' of '${p.name}' has role '${v.role}'; a forward program takes only data and param inputs`);
+      throw new IRError(
+        `trainStep: input '${v.name}' of '${p.name}' has role '${v.role}'; a forward program takes only data and param inputs`,
+      );
   }
-  if (!p.main.params.some((id) => p.values[id].role === 'param')) throw new IRError(`trainStep: '${p.name}' has no param inputs to train`);
+  if (!p.main.params.some((id) => p.values[id].role === 'param'))
+    throw new IRError(`trainStep: '${p.name}' has no param inputs to train`);
 }

@@ -17,7 +17,12 @@ function indices(flags: readonly boolean[]): number[] {
 }
 
 /** Zeros where a block left a wanted cotangent structurally zero. */
-function filled(cx: VjpContext, vs: readonly (Value | undefined)[], types: readonly TensorType[], which: readonly number[]): Value[] {
+function filled(
+  cx: VjpContext,
+  vs: readonly (Value | undefined)[],
+  types: readonly TensorType[],
+  which: readonly number[],
+): Value[] {
   return which.map((i) => vs[i] ?? zerosOf(cx.b, types[i]));
 }
 
@@ -40,8 +45,15 @@ export const callVjp: VjpRule = (cx) => {
     cx.memo.set(key, name);
     const ctTypes = withCt.map((i) => cx.cts[i]!.type);
     b.func(name, [...argTypes, ...ctTypes], (...ps) => {
-      const cts = f.results.map((_, i) => (withCt.includes(i) ? ps[n + withCt.indexOf(i)] : undefined));
-      const out = cx.blockVjp({ params: f.params, ops: f.ops, yields: f.results }, ps.slice(0, n), cts, cx.wants);
+      const cts = f.results.map((_, i) =>
+        withCt.includes(i) ? ps[n + withCt.indexOf(i)] : undefined,
+      );
+      const out = cx.blockVjp(
+        { params: f.params, ops: f.ops, yields: f.results },
+        ps.slice(0, n),
+        cts,
+        cx.wants,
+      );
       return filled(cx, out, argTypes, wanted);
     });
   }
@@ -61,7 +73,9 @@ export const caseVjp: VjpRule = (cx) => {
   const ctTypes = withCt.map((i) => cx.cts[i]!.type);
   const branches = op.regions.map((r) =>
     b.region([...argTypes, ...ctTypes], (...ps) => {
-      const cts = r.yields.map((_, i) => (withCt.includes(i) ? ps[n + withCt.indexOf(i)] : undefined));
+      const cts = r.yields.map((_, i) =>
+        withCt.includes(i) ? ps[n + withCt.indexOf(i)] : undefined,
+      );
       return filled(cx, cx.blockVjp(r, ps.slice(0, n), cts, argWants), argTypes, wanted);
     }),
   );
@@ -83,7 +97,14 @@ export const whileVjp: VjpRule = (cx) => {
   const body = op.regions[1];
   if (trips === 0) return op.operands.map((_, i) => (cx.wants[i] ? cx.cts[i] : undefined));
   const typeOf = (id: number) => b.value(id).type;
-  const plan = cx.savedLoop?.plan ?? loopPlan(op, cx.wants, cx.cts.map((c) => c !== undefined), typeOf);
+  const plan =
+    cx.savedLoop?.plan ??
+    loopPlan(
+      op,
+      cx.wants,
+      cx.cts.map((c) => c !== undefined),
+      typeOf,
+    );
   if (plan.carried.length === 0) return op.operands.map(() => undefined);
   const operands = op.operands.map((_, i) => cx.x(i));
   const stacks =
@@ -94,7 +115,12 @@ export const whileVjp: VjpRule = (cx) => {
   const invariant = plan.invariant.map((i) => operands[i]);
   const nc = plan.carried.length;
   const ns = stacks.length;
-  const types = [{ shape: [], dtype: 'i32' } as const, ...ctInit.map((v) => v.type), ...stacks.map((v) => v.type), ...invariant.map((v) => v.type)];
+  const types = [
+    { shape: [], dtype: 'i32' } as const,
+    ...ctInit.map((v) => v.type),
+    ...stacks.map((v) => v.type),
+    ...invariant.map((v) => v.type),
+  ];
   const cond = b.region(types, (j) => [b.compare(j, indexConst(b, trips), 'LT')]);
   const loop = b.region(types, (j, ...rest) => {
     const cts = rest.slice(0, nc);
@@ -104,18 +130,29 @@ export const whileVjp: VjpRule = (cx) => {
     plan.saved.forEach((i, k) => {
       const shape = carryType(i).shape;
       const zero = indexConst(b, 0);
-      const row = b.op1('dynamic_slice', [held[k], t, ...shape.map(() => zero)], { sliceSizes: [1, ...shape] });
+      const row = b.op1('dynamic_slice', [held[k], t, ...shape.map(() => zero)], {
+        sliceSizes: [1, ...shape],
+      });
       args[i] = b.reshape(row, shape);
     });
     plan.invariant.forEach((i, k) => (args[i] = held[ns + k]));
-    const yieldCts = body.yields.map((_, i) => (plan.carried.includes(i) ? cts[plan.carried.indexOf(i)] : undefined));
+    const yieldCts = body.yields.map((_, i) =>
+      plan.carried.includes(i) ? cts[plan.carried.indexOf(i)] : undefined,
+    );
     const wants = body.params.map((_, i) => plan.carried.includes(i));
     const out = cx.blockVjp(body, args, yieldCts, wants);
     const next = plan.carried.map((i) => out[i] ?? zerosOf(b, carryType(i)));
     return [b.add(j, indexConst(b, 1)), ...next, ...held];
   });
-  const res = b.op('while', [indexConst(b, 0), ...ctInit, ...stacks, ...invariant], { tripCount: trips }, { regions: [cond, loop] });
-  return op.operands.map((_, i) => (cx.wants[i] && plan.carried.includes(i) ? res[1 + plan.carried.indexOf(i)] : undefined));
+  const res = b.op(
+    'while',
+    [indexConst(b, 0), ...ctInit, ...stacks, ...invariant],
+    { tripCount: trips },
+    { regions: [cond, loop] },
+  );
+  return op.operands.map((_, i) =>
+    cx.wants[i] && plan.carried.includes(i) ? res[1 + plan.carried.indexOf(i)] : undefined,
+  );
 };
 
 function withRemat<T>(cx: VjpContext, fn: () => T): T {

@@ -18,7 +18,10 @@ export const convolutionVjp: VjpRule = (cx) => {
   const { b, op } = cx;
   const c = op.attrs as ConvolutionAttrs;
   if (c.featureGroupCount > 1 && c.batchGroupCount > 1)
-    throw vjpError(op, `feature_group_count ${c.featureGroupCount} and batch_group_count ${c.batchGroupCount} are both > 1`);
+    throw vjpError(
+      op,
+      `feature_group_count ${c.featureGroupCount} and batch_group_count ${c.batchGroupCount} are both > 1`,
+    );
   const x = cx.x(0);
   const w = cx.x(1);
   const g = b.convert(cx.cts[0]!, x.type.dtype);
@@ -28,7 +31,8 @@ export const convolutionVjp: VjpRule = (cx) => {
   const gSp = spatial(g, c.outputSpatialDims);
   const input = () => {
     const groups = Math.max(c.featureGroupCount, c.batchGroupCount);
-    const regrouped = groups > 1 ? axisRegroup(b, w, c.kernelOutputFeatureDim, groups, c.kernelInputFeatureDim) : w;
+    const regrouped =
+      groups > 1 ? axisRegroup(b, w, c.kernelOutputFeatureDim, groups, c.kernelInputFeatureDim) : w;
     const reversed = b.op1('reverse', [regrouped], { dims: [...c.kernelSpatialDims] });
     const dx = b.op1('convolution', [g, reversed], {
       inputBatchDim: c.outputBatchDim,
@@ -41,13 +45,24 @@ export const convolutionVjp: VjpRule = (cx) => {
       outputFeatureDim: c.inputFeatureDim,
       outputSpatialDims: [...c.inputSpatialDims],
       windowStrides: [...c.lhsDilation],
-      padding: lhsGradPadding(xSp, wSp, c.windowStrides, gSp, c.padding, c.lhsDilation, c.rhsDilation),
+      padding: lhsGradPadding(
+        xSp,
+        wSp,
+        c.windowStrides,
+        gSp,
+        c.padding,
+        c.lhsDilation,
+        c.rhsDilation,
+      ),
       lhsDilation: [...c.windowStrides],
       rhsDilation: [...c.rhsDilation],
       featureGroupCount: groups,
       batchGroupCount: 1,
     });
-    const back = c.batchGroupCount > 1 ? axisRegroup(b, dx, c.inputFeatureDim, c.batchGroupCount, c.inputBatchDim) : dx;
+    const back =
+      c.batchGroupCount > 1
+        ? axisRegroup(b, dx, c.inputFeatureDim, c.batchGroupCount, c.inputBatchDim)
+        : dx;
     return b.convert(back, x.type.dtype);
   };
   const kernel = () => {
@@ -62,7 +77,15 @@ export const convolutionVjp: VjpRule = (cx) => {
       outputFeatureDim: c.kernelOutputFeatureDim,
       outputSpatialDims: [...c.kernelSpatialDims],
       windowStrides: [...c.rhsDilation],
-      padding: rhsGradPadding(xSp, wSp, c.windowStrides, gSp, c.padding, c.lhsDilation, c.rhsDilation),
+      padding: rhsGradPadding(
+        xSp,
+        wSp,
+        c.windowStrides,
+        gSp,
+        c.padding,
+        c.lhsDilation,
+        c.rhsDilation,
+      ),
       lhsDilation: [...c.lhsDilation],
       rhsDilation: [...c.windowStrides],
       featureGroupCount: c.batchGroupCount,

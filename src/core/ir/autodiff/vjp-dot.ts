@@ -26,10 +26,28 @@ export const dotGeneralVjp: VjpRule = (cx) => {
   const gR = rFree.map((_, i) => nb + lFree.length + i);
   return [
     cx.wants[0]
-      ? operandCt(b, g, rhs, lhs, true, { gBatch, otherBatch: a.rhsBatch, gOtherFree: gR, otherFree: rFree, ownBatch: a.lhsBatch, ownFree: lFree, ownContract: a.lhsContract, otherContract: a.rhsContract })
+      ? operandCt(b, g, rhs, lhs, true, {
+          gBatch,
+          otherBatch: a.rhsBatch,
+          gOtherFree: gR,
+          otherFree: rFree,
+          ownBatch: a.lhsBatch,
+          ownFree: lFree,
+          ownContract: a.lhsContract,
+          otherContract: a.rhsContract,
+        })
       : undefined,
     cx.wants[1]
-      ? operandCt(b, g, lhs, rhs, false, { gBatch, otherBatch: a.lhsBatch, gOtherFree: gL, otherFree: lFree, ownBatch: a.rhsBatch, ownFree: rFree, ownContract: a.rhsContract, otherContract: a.lhsContract })
+      ? operandCt(b, g, lhs, rhs, false, {
+          gBatch,
+          otherBatch: a.lhsBatch,
+          gOtherFree: gL,
+          otherFree: lFree,
+          ownBatch: a.rhsBatch,
+          ownFree: rFree,
+          ownContract: a.rhsContract,
+          otherContract: a.lhsContract,
+        })
       : undefined,
   ];
 };
@@ -48,15 +66,31 @@ interface DotSides {
   readonly otherContract: readonly number[];
 }
 
-function operandCt(b: ProgramBuilder, g: Value, other: Value, own: Value, gFirst: boolean, s: DotSides): Value {
+function operandCt(
+  b: ProgramBuilder,
+  g: Value,
+  other: Value,
+  own: Value,
+  gFirst: boolean,
+  s: DotSides,
+): Value {
   const gIn = b.convert(g, other.type.dtype);
   const gSide = { batch: [...s.gBatch], contract: [...s.gOtherFree] };
   const otherSide = { batch: [...s.otherBatch], contract: [...s.otherFree] };
   const [l, r] = gFirst ? [gSide, otherSide] : [otherSide, gSide];
-  const res = b.dotGeneral(gFirst ? gIn : other, gFirst ? other : gIn, { lhsBatch: l.batch, rhsBatch: r.batch, lhsContract: l.contract, rhsContract: r.contract });
+  const res = b.dotGeneral(gFirst ? gIn : other, gFirst ? other : gIn, {
+    lhsBatch: l.batch,
+    rhsBatch: r.batch,
+    lhsContract: l.contract,
+    rhsContract: r.contract,
+  });
   // what is left of the other operand after contracting its free dims is its contracting
   // dims, in increasing order, each paired with one of ours; what is left of g is our free dims
-  const otherRest = [...s.otherContract].sort((p, q) => p - q).map((d) => s.ownContract[s.otherContract.indexOf(d)]);
-  const ownOfRes = gFirst ? [...s.ownBatch, ...s.ownFree, ...otherRest] : [...s.ownBatch, ...otherRest, ...s.ownFree];
+  const otherRest = [...s.otherContract]
+    .sort((p, q) => p - q)
+    .map((d) => s.ownContract[s.otherContract.indexOf(d)]);
+  const ownOfRes = gFirst
+    ? [...s.ownBatch, ...s.ownFree, ...otherRest]
+    : [...s.ownBatch, ...otherRest, ...s.ownFree];
   return b.convert(b.transpose(res, permInverse(ownOfRes)), own.type.dtype);
 }

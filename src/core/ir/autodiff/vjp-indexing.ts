@@ -18,27 +18,46 @@ export const gatherVjp: VjpRule = (cx) => {
   const x = cx.xType(0);
   const idx = gatherIndicesClamped(b, cx.x(1), x.shape, a);
   const g = cx.cts[0]!;
-  const scattered = b.op1('scatter', [zerosOf(b, x), idx, g], {
-    updateWindowDims: [...a.offsetDims],
-    insertedWindowDims: [...a.collapsedSliceDims],
-    scatterDimsToOperandDims: [...a.startIndexMap],
-    indexVectorDim: a.indexVectorDim,
-  }, { regions: [b.combiner(x.dtype, 'add')] });
+  const scattered = b.op1(
+    'scatter',
+    [zerosOf(b, x), idx, g],
+    {
+      updateWindowDims: [...a.offsetDims],
+      insertedWindowDims: [...a.collapsedSliceDims],
+      scatterDimsToOperandDims: [...a.startIndexMap],
+      indexVectorDim: a.indexVectorDim,
+    },
+    { regions: [b.combiner(x.dtype, 'add')] },
+  );
   return [scattered, undefined];
 };
 
 /** Clamps each start vector component k to [0, operand size − slice size] along startIndexMap[k]. */
-function gatherIndicesClamped(b: ProgramBuilder, idx: Value, operand: readonly number[], a: GatherAttrs): Value {
+function gatherIndicesClamped(
+  b: ProgramBuilder,
+  idx: Value,
+  operand: readonly number[],
+  a: GatherAttrs,
+): Value {
   const highs = a.startIndexMap.map((d) => operand[d] - a.sliceSizes[d]);
   const rank = idx.type.shape.length;
-  const hi = a.indexVectorDim === rank
-    ? b.constant(highs[0], [], idx.type.dtype)
-    : b.broadcastInDim(b.constant(highs, [highs.length], idx.type.dtype), idx.type.shape, [a.indexVectorDim]);
+  const hi =
+    a.indexVectorDim === rank
+      ? b.constant(highs[0], [], idx.type.dtype)
+      : b.broadcastInDim(b.constant(highs, [highs.length], idx.type.dtype), idx.type.shape, [
+          a.indexVectorDim,
+        ]);
   return b.op1('clamp', [b.constant(0, [], idx.type.dtype), idx, hi], {});
 }
 
 /** The gather that reads back, per update, the window a scatter with these numbers wrote. */
-function scatterWindowGather(b: ProgramBuilder, src: Value, idx: Value, updates: readonly number[], s: ScatterAttrs): Value {
+function scatterWindowGather(
+  b: ProgramBuilder,
+  src: Value,
+  idx: Value,
+  updates: readonly number[],
+  s: ScatterAttrs,
+): Value {
   const sliceSizes: number[] = [];
   let pos = 0;
   for (let d = 0; d < src.type.shape.length; d++)
@@ -63,7 +82,8 @@ export const scatterVjp: VjpRule = (cx) => {
   const { b, op } = cx;
   const s = op.attrs as ScatterAttrs;
   const kind = regionCombiner(op.regions[0]);
-  if (kind !== 'add' && kind !== 'replace') throw vjpError(op, `the scatter region must add or replace (found '${kind}')`);
+  if (kind !== 'add' && kind !== 'replace')
+    throw vjpError(op, `the scatter region must add or replace (found '${kind}')`);
   const g = cx.cts[0]!;
   const idx = cx.x(1);
   const u = cx.xType(2);
@@ -73,7 +93,11 @@ export const scatterVjp: VjpRule = (cx) => {
     const replace = b.region([scalar, scalar], (_old, neu) => [neu]);
     return b.op1('scatter', [g, idx, zerosOf(b, u)], { ...s }, { regions: [replace] });
   };
-  return [cx.wants[0] ? operand() : undefined, undefined, cx.wants[2] ? scatterWindowGather(b, g, idx, u.shape, s) : undefined];
+  return [
+    cx.wants[0] ? operand() : undefined,
+    undefined,
+    cx.wants[2] ? scatterWindowGather(b, g, idx, u.shape, s) : undefined,
+  ];
 };
 
 /**
@@ -94,24 +118,42 @@ export const sortVjp: VjpRule = (cx) => {
   const comparator = b.region(scalarTypes, (...ps) => {
     const map = new Map<ValueId, Value>();
     cmp.params.forEach((p, i) => map.set(p, ps[i]));
-    opsReemit(b, cmp.ops, map, (id) => {
-      throw vjpError(op, `comparator uses %${id} from outside its region`);
-    }, 'gradient');
+    opsReemit(
+      b,
+      cmp.ops,
+      map,
+      (id) => {
+        throw vjpError(op, `comparator uses %${id} from outside its region`);
+      },
+      'gradient',
+    );
     return cmp.yields.map((y) => map.get(y)!);
   });
-  const sorted = b.op('sort', [...xs, b.iota(shape, dimension, 'i32')], { dimension, isStable: true }, { regions: [comparator] });
+  const sorted = b.op(
+    'sort',
+    [...xs, b.iota(shape, dimension, 'i32')],
+    { dimension, isStable: true },
+    { regions: [comparator] },
+  );
   const perm = sorted[xs.length];
-  const coords = shape.map((_, d) => b.reshape(d === dimension ? perm : b.iota(shape, d, 'i32'), [...shape, 1]));
+  const coords = shape.map((_, d) =>
+    b.reshape(d === dimension ? perm : b.iota(shape, d, 'i32'), [...shape, 1]),
+  );
   const indices = b.concatenate(coords, r);
   const all = shape.map((_, d) => d);
   return xs.map((x, k) => {
     const g = cx.cts[k];
     if (!cx.wants[k] || !g) return undefined;
-    return b.op1('scatter', [zerosOf(b, x.type), indices, g], {
-      updateWindowDims: [],
-      insertedWindowDims: all,
-      scatterDimsToOperandDims: all,
-      indexVectorDim: r,
-    }, { regions: [b.combiner(x.type.dtype, 'add')] });
+    return b.op1(
+      'scatter',
+      [zerosOf(b, x.type), indices, g],
+      {
+        updateWindowDims: [],
+        insertedWindowDims: all,
+        scatterDimsToOperandDims: all,
+        indexVectorDim: r,
+      },
+      { regions: [b.combiner(x.type.dtype, 'add')] },
+    );
   });
 };

@@ -56,5 +56,9 @@ export type VjpRule = (cx: VjpContext) => readonly (Value | undefined)[];
 /** An IRError that names the op being differentiated and the rule it breaks. */
 export function vjpError(op: Op, message: string): IRError {
   const where = op.scope ? ` in ${op.scope}` : '';
-  return new IRError(`cannot differentiate op #${op.id} ${op.kind}${where}: ${message}`, { opId: op.id, kind: op.kind, scope: op.scope });
+  return new IRError(`cannot differentiate op #${op.id} ${op.kind}${where}: ${message}`, {
+    opId: op.id,
+    kind: op.kind,
+    scope: op.scope,
+  });
 }

@@ -1,6 +1,17 @@
 import type { OpAttrs, OpKind } from '../ops.ts';
 import type { Value } from '../program.ts';
-import { bin, broadcastLike, dimsExcept, permInverse, reshapeTo, scalarOf, scale, sumAll, sumOver, zerosOf } from './emit.ts';
+import {
+  bin,
+  broadcastLike,
+  dimsExcept,
+  permInverse,
+  reshapeTo,
+  scalarOf,
+  scale,
+  sumAll,
+  sumOver,
+  zerosOf,
+} from './emit.ts';
 import { callVjp, caseVjp, whileVjp } from './vjp-control.ts';
 import { convolutionVjp } from './vjp-convolution.ts';
 import { dotGeneralVjp } from './vjp-dot.ts';
@@ -56,7 +67,10 @@ function chooserVjp(winner: 'GT' | 'LT'): VjpRule {
     const half = scale(b, g, 0.5);
     const tie = b.compare(a, c, 'EQ');
     const share = (won: Value) => b.select(won, g, b.select(tie, half, zero));
-    return [want(cx, 0, () => share(b.compare(a, c, winner))), want(cx, 1, () => share(b.compare(c, a, winner)))];
+    return [
+      want(cx, 0, () => share(b.compare(a, c, winner))),
+      want(cx, 1, () => share(b.compare(c, a, winner))),
+    ];
   };
 }
 
@@ -74,7 +88,9 @@ const clampVjp: VjpRule = (cx) => {
   };
   return [
     want(cx, 0, () => bound(0, b.compare(x, lo, 'LT'))),
-    want(cx, 1, () => b.select(b.op1('and', [b.compare(x, lo, 'GE'), b.compare(x, hi, 'LE')], {}), g, zero)),
+    want(cx, 1, () =>
+      b.select(b.op1('and', [b.compare(x, lo, 'GE'), b.compare(x, hi, 'LE')], {}), g, zero),
+    ),
     want(cx, 2, () => bound(2, b.compare(x, hi, 'GT'))),
   ];
 };
@@ -118,7 +134,11 @@ const concatenateVjp: VjpRule = (cx) => {
 const dynamicSliceVjp: VjpRule = (cx) => {
   const { b } = cx;
   const starts = cx.op.operands.slice(1).map((_, i) => cx.x(i + 1));
-  return [want(cx, 0, () => b.op1('dynamic_update_slice', [zerosOf(b, cx.xType(0)), ct(cx), ...starts], {}))];
+  return [
+    want(cx, 0, () =>
+      b.op1('dynamic_update_slice', [zerosOf(b, cx.xType(0)), ct(cx), ...starts], {}),
+    ),
+  ];
 };
 
 /** dynamic_update_slice: the operand gets g with the window zeroed; the update gets the window. */
@@ -145,9 +165,23 @@ const padVjp: VjpRule = (cx) => {
   const operandCt = () => {
     const n = cx.xType(0).shape;
     if (low.every((l) => l >= 0) && high.every((h) => h >= 0))
-      return b.slice(g, [...low], n.map((s, i) => low[i] + (s === 0 ? 0 : (s - 1) * (interior[i] + 1) + 1)), interior.map((k) => k + 1));
-    const unpadded = b.op1('pad', [g, scalarOf(b, 0, g.type.dtype)], { low: low.map((l) => -l), high: high.map((h) => -h), interior: low.map(() => 0) });
-    return b.slice(unpadded, n.map(() => 0), [...unpadded.type.shape], interior.map((k) => k + 1));
+      return b.slice(
+        g,
+        [...low],
+        n.map((s, i) => low[i] + (s === 0 ? 0 : (s - 1) * (interior[i] + 1) + 1)),
+        interior.map((k) => k + 1),
+      );
+    const unpadded = b.op1('pad', [g, scalarOf(b, 0, g.type.dtype)], {
+      low: low.map((l) => -l),
+      high: high.map((h) => -h),
+      interior: low.map(() => 0),
+    });
+    return b.slice(
+      unpadded,
+      n.map(() => 0),
+      [...unpadded.type.shape],
+      interior.map((k) => k + 1),
+    );
   };
   const xCt = cx.wants[0] || cx.wants[1] ? operandCt() : undefined;
   return [cx.wants[0] ? xCt : undefined, want(cx, 1, () => b.sub(sumAll(b, g), sumAll(b, xCt!)))];
@@ -186,13 +220,17 @@ const remainderVjp: VjpRule = (cx) => {
   ];
 };
 
-/** select(p, a, c): p is a predicate (no cotangent); a gets g where p, c where not. */
+/** select(p, a, c): p (scalar or elementwise) gets no cotangent; a gets g where p, c where not. */
 const selectVjp: VjpRule = (cx) => {
   const { b } = cx;
   const g = ct(cx);
   const p = cx.x(0);
   const zero = zerosOf(b, g.type);
-  return [undefined, want(cx, 1, () => b.select(p, g, zero)), want(cx, 2, () => b.select(p, zero, g))];
+  return [
+    undefined,
+    want(cx, 1, () => b.op1('select', [p, g, zero], {})),
+    want(cx, 2, () => b.op1('select', [p, zero, g], {})),
+  ];
 };
 
 /** slice: g lands back in zeros at stride positions (pad with interior padding). */
@@ -203,7 +241,13 @@ const sliceVjp: VjpRule = (cx) => {
   const { start, strides } = attrs(cx, 'slice');
   if (g.type.shape.some((n) => n === 0)) return [zerosOf(b, x)];
   const high = x.shape.map((n, i) => n - (start[i] + (g.type.shape[i] - 1) * strides[i] + 1));
-  return [b.op1('pad', [g, scalarOf(b, 0, g.type.dtype)], { low: [...start], high, interior: strides.map((s) => s - 1) })];
+  return [
+    b.op1('pad', [g, scalarOf(b, 0, g.type.dtype)], {
+      low: [...start],
+      high,
+      interior: strides.map((s) => s - 1),
+    }),
+  ];
 };
 
 // ---- the registry, alphabetical --------------------------------------------
@@ -223,14 +267,17 @@ export const VJP_RULES: Readonly<Record<DifferentiableKind, VjpRule>> = {
   case: caseVjp,
   clamp: clampVjp,
   concatenate: concatenateVjp,
-  convert: (cx) => [cx.b.convert(ct(cx), cx.xType(0).dtype)],
+  convert: (cx) => [want(cx, 0, () => cx.b.convert(ct(cx), cx.xType(0).dtype))],
   convolution: convolutionVjp,
   cosine: (cx) => [cx.b.neg(cx.b.mul(ct(cx), cx.b.unary('sine', cx.x(0))))],
   divide: (cx) => {
     // y = a/c: d/da = 1/c, d/dc = −y/c
     const { b } = cx;
     const c = cx.x(1);
-    return [want(cx, 0, () => b.div(ct(cx), c)), want(cx, 1, () => b.neg(b.div(b.mul(ct(cx), cx.y(0)), c)))];
+    return [
+      want(cx, 0, () => b.div(ct(cx), c)),
+      want(cx, 1, () => b.neg(b.div(b.mul(ct(cx), cx.y(0)), c))),
+    ];
   },
   dot_general: dotGeneralVjp,
   dynamic_slice: dynamicSliceVjp,
@@ -247,7 +294,10 @@ export const VJP_RULES: Readonly<Record<DifferentiableKind, VjpRule>> = {
   },
   maximum: chooserVjp('GT'),
   minimum: chooserVjp('LT'),
-  multiply: (cx) => [want(cx, 0, () => cx.b.mul(ct(cx), cx.x(1))), want(cx, 1, () => cx.b.mul(ct(cx), cx.x(0)))],
+  multiply: (cx) => [
+    want(cx, 0, () => cx.b.mul(ct(cx), cx.x(1))),
+    want(cx, 1, () => cx.b.mul(ct(cx), cx.x(0))),
+  ],
   negate: (cx) => [cx.b.neg(ct(cx))],
   pad: padVjp,
   power: powerVjp,

@@ -36,30 +36,55 @@ export interface SavedLoop {
  * becomes active when its body output depends on an active carry, and needed when its body
  * input reaches a needed output); each round is one linear sweep of the body.
  */
-export function loopPlan(op: Op, activeIn: readonly boolean[], neededOut: readonly boolean[], typeOf: TypeOf): LoopPlan {
+export function loopPlan(
+  op: Op,
+  activeIn: readonly boolean[],
+  neededOut: readonly boolean[],
+  typeOf: TypeOf,
+): LoopPlan {
   const body = op.regions[1];
   const n = body.params.length;
   const act = [...activeIn];
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
-    const active = activeValues(body.ops, body.params.filter((_, i) => act[i]), typeOf);
+    const active = activeValues(
+      body.ops,
+      body.params.filter((_, i) => act[i]),
+      typeOf,
+    );
     body.yields.forEach((y, i) => {
       if (!act[i] && active.has(y)) changed = act[i] = true;
     });
   }
   const need = neededOut.map((x, i) => x && act[i]);
-  const allActive = activeValues(body.ops, body.params.filter((_, i) => act[i]), typeOf);
+  const allActive = activeValues(
+    body.ops,
+    body.params.filter((_, i) => act[i]),
+    typeOf,
+  );
   let carried: number[] = [];
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     carried = range(n).filter((i) => act[i] && need[i]);
-    const { needed } = relevantOps(body.ops, allActive, carried.map((i) => body.yields[i]));
+    const { needed } = relevantOps(
+      body.ops,
+      allActive,
+      carried.map((i) => body.yields[i]),
+    );
     body.params.forEach((p, i) => {
       if (act[i] && !need[i] && needed.has(p)) changed = need[i] = true;
     });
   }
-  const active = activeValues(body.ops, carried.map((i) => body.params[i]), typeOf);
-  const { relevant } = relevantOps(body.ops, active, carried.map((i) => body.yields[i]));
+  const active = activeValues(
+    body.ops,
+    carried.map((i) => body.params[i]),
+    typeOf,
+  );
+  const { relevant } = relevantOps(
+    body.ops,
+    active,
+    carried.map((i) => body.yields[i]),
+  );
   const { kept } = residualOps(body.ops, new Set(relevant));
   const read = range(n).filter((i) => kept.has(body.params[i]));
   const passes = (i: number) => body.yields[i] === body.params[i];
@@ -75,11 +100,20 @@ function stackType(t: TensorType, trips: number): TensorType {
 }
 
 /** In the body: writes each saved carry (its value at the start of iteration t) into row t of its stack. */
-function stacksUpdated(b: ProgramBuilder, t: Value, stacks: readonly Value[], carries: readonly Value[]): Value[] {
+function stacksUpdated(
+  b: ProgramBuilder,
+  t: Value,
+  stacks: readonly Value[],
+  carries: readonly Value[],
+): Value[] {
   return stacks.map((s, k) => {
     const c = carries[k];
     const zero = indexConst(b, 0);
-    return b.op1('dynamic_update_slice', [s, b.reshape(c, [1, ...c.type.shape]), t, ...c.type.shape.map(() => zero)], {});
+    return b.op1(
+      'dynamic_update_slice',
+      [s, b.reshape(c, [1, ...c.type.shape]), t, ...c.type.shape.map(() => zero)],
+      {},
+    );
   });
 }
 
@@ -87,14 +121,22 @@ function stacksUpdated(b: ProgramBuilder, t: Value, stacks: readonly Value[], ca
 function extraTypes(op: Op, plan: LoopPlan, b: ProgramBuilder): TensorType[] {
   const body = op.regions[1];
   const trips = (op.attrs as OpAttrs['while']).tripCount;
-  return [{ shape: [], dtype: 'i32' }, ...plan.saved.map((i) => stackType(b.value(body.params[i]).type, trips))];
+  return [
+    { shape: [], dtype: 'i32' },
+    ...plan.saved.map((i) => stackType(b.value(body.params[i]).type, trips)),
+  ];
 }
 
 /**
  * Re-emits the loop with saving at the builder's position (recomputation, for loops not in
  * main or not augmented in place) and returns its stacks.
  */
-export function loopAugmentedEmit(b: ProgramBuilder, op: Op, operands: readonly Value[], plan: LoopPlan): Value[] {
+export function loopAugmentedEmit(
+  b: ProgramBuilder,
+  op: Op,
+  operands: readonly Value[],
+  plan: LoopPlan,
+): Value[] {
   const [cond, body] = op.regions;
   const extra = extraTypes(op, plan, b);
   const types = [...operands.map((v) => v.type), ...extra];
@@ -113,7 +155,12 @@ export function loopAugmentedEmit(b: ProgramBuilder, op: Op, operands: readonly 
     return [b.add(t, indexConst(b, 1)), ...stacksUpdated(b, t, ps.slice(n + 1), carries)];
   });
   const inits = [indexConst(b, 0), ...extra.slice(1).map((t) => zerosOf(b, t))];
-  const res = b.op('while', [...operands, ...inits], { ...(op.attrs as OpAttrs['while']) }, { regions: [condR, bodyR] });
+  const res = b.op(
+    'while',
+    [...operands, ...inits],
+    { ...(op.attrs as OpAttrs['while']) },
+    { regions: [condR, bodyR] },
+  );
   return res.slice(n + 1);
 }
 
@@ -138,11 +185,19 @@ export interface LoopInPlace {
 export function loopAugmentInPlace(b: ProgramBuilder, op: Op, plan: LoopPlan): LoopInPlace {
   const [cond, body] = op.regions;
   const extra = extraTypes(op, plan, b);
-  const { result: inits, ops: before } = opsDetached(b, () => [indexConst(b, 0), ...extra.slice(1).map((t) => zerosOf(b, t))]);
+  const { result: inits, ops: before } = opsDetached(b, () => [
+    indexConst(b, 0),
+    ...extra.slice(1).map((t) => zerosOf(b, t)),
+  ]);
   const condExtra = valueSlots(b, extra);
   const bodyExtra = b.region(extra, (t, ...stacks) => [
     b.add(t, indexConst(b, 1)),
-    ...stacksUpdated(b, t, stacks, plan.saved.map((i) => b.value(body.params[i]))),
+    ...stacksUpdated(
+      b,
+      t,
+      stacks,
+      plan.saved.map((i) => b.value(body.params[i])),
+    ),
   ]);
   const extraResults = valueSlots(b, extra);
   const augmented: Op = {
@@ -150,8 +205,16 @@ export function loopAugmentInPlace(b: ProgramBuilder, op: Op, plan: LoopPlan): L
     operands: [...op.operands, ...inits.map((v) => v.id)],
     results: [...op.results, ...extraResults.map((v) => v.id)],
     regions: [
-      { params: [...cond.params, ...condExtra.map((v) => v.id)], ops: cond.ops, yields: cond.yields },
-      { params: [...body.params, ...bodyExtra.params], ops: [...body.ops, ...bodyExtra.ops], yields: [...body.yields, ...bodyExtra.yields] },
+      {
+        params: [...cond.params, ...condExtra.map((v) => v.id)],
+        ops: cond.ops,
+        yields: cond.yields,
+      },
+      {
+        params: [...body.params, ...bodyExtra.params],
+        ops: [...body.ops, ...bodyExtra.ops],
+        yields: [...body.yields, ...bodyExtra.yields],
+      },
     ],
   };
   return { before, op: augmented, saved: { plan, stacks: extraResults.slice(1) }, extraResults };
