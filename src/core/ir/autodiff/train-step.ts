@@ -24,7 +24,8 @@ export interface TrainStepOptions {
  * Inputs: the forward's data inputs (with a leading micro-batch dim [K, …] when accum K > 1),
  * its params (same names), then the optimizer state (optimizers.ts). Outputs: 'loss' (the mean
  * over micro-batches), each new param (named as the param, aliasing it), each new optimizer
- * state (aliasing its input).
+ * state (aliasing its input). Meta: training, microBatches = K, remat, optimizer, and
+ * tokensPerStep = K × the forward's (which counts one micro-batch).
  */
 export function trainStep(forward: Program, opts: TrainStepOptions): Program {
   const K = opts.accum ?? 1;
