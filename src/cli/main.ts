@@ -78,7 +78,7 @@ function topHelp(): string {
   return [
     'Usage: shardlab <command> [options]',
     '',
-    'Partition neural networks across accelerators: build, inspect and (soon) shard and simulate.',
+    'Partition neural networks across accelerators: build models, inspect them, shard them.',
     '',
     'Commands:',
     ...formatColumns(COMMANDS.map((c) => [c.name, c.summary])),
