@@ -19,6 +19,9 @@ describe('parseArgs', () => {
 
   it('sees --help before checking anything else', () => {
     expect(parseArgs(['--bogus', '-h'], spec).help).toBe(true);
+    expect(
+      parseArgs(['-m', 'a', '--', '-h'], spec, [{ name: 'file', description: 'f' }]).help,
+    ).toBe(false);
   });
 
   it('names the culprit of each usage error', () => {

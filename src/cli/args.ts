@@ -42,11 +42,10 @@ export function parseArgs<S extends OptionsSpec>(
   spec: S,
   positionals: readonly PositionalSpec[] = [],
 ): ParsedArgs<S> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    const end = argv.indexOf('--');
-    const at = Math.max(argv.indexOf('--help'), argv.indexOf('-h'));
-    if (end < 0 || at < end)
-      return { options: defaults(spec) as ParsedOptions<S>, positionals: [], help: true };
+  const end = argv.indexOf('--');
+  const flags = end < 0 ? argv : argv.slice(0, end);
+  if (flags.includes('--help') || flags.includes('-h')) {
+    return { options: defaults(spec) as ParsedOptions<S>, positionals: [], help: true };
   }
   const values: Record<string, string | boolean | undefined> = defaults(spec);
   const seen = new Set<string>();

@@ -6,21 +6,23 @@ export interface CliIO {
   readonly columns?: number;
 }
 
+/** Each `out`/`err` call writes whole lines. */
+const asLine = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
+
 /** Writes lines to the process streams. */
 export const processIO: CliIO = {
   columns: process.stdout.isTTY ? process.stdout.columns : undefined,
-  out: (text) => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-  err: (text) => void process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+  out: (text) => void process.stdout.write(asLine(text)),
+  err: (text) => void process.stderr.write(asLine(text)),
 };
 
 /** Collects what a command writes, for tests and for callers that want the text. */
 export function captureIO(): CliIO & { stdout: () => string; stderr: () => string } {
   const out: string[] = [];
   const err: string[] = [];
-  const line = (t: string) => (t.endsWith('\n') ? t : `${t}\n`);
   return {
-    out: (t) => void out.push(line(t)),
-    err: (t) => void err.push(line(t)),
+    out: (t) => void out.push(asLine(t)),
+    err: (t) => void err.push(asLine(t)),
     stdout: () => out.join(''),
     stderr: () => err.join(''),
   };
