@@ -134,18 +134,22 @@ export function moeLayer(ctx: Ctx, x: Value, cfg: BlockConfig, moe: MoeConfig): 
     });
     const dispatch = b.convert(b.compare(combine!, 0, 'GT'), ctx.dtype);
     const inputs = einsum(b, 'gnec,gnd->egcd', dispatch, xg);
-    const up = einsum(b, 'egcd,edf->egcf', inputs, wi);
-    const h = wiGate
-      ? b.mul(
-          activation(
-            b,
-            cfg.mlp === 'swiglu' ? 'silu' : 'gelu',
-            einsum(b, 'egcd,edf->egcf', inputs, wiGate),
-          ),
-          up,
-        )
-      : activation(b, cfg.mlp === 'relu' ? 'relu' : 'gelu', up);
-    const out = einsum(b, 'egcf,efd->egcd', h, wo);
+    // the expert-major computation has a scope of its own: expert parallelism runs inside it,
+    // and the dispatch/combine einsums around it are where tokens change hands
+    const out = b.scope('experts', () => {
+      const up = einsum(b, 'egcd,edf->egcf', inputs, wi);
+      const h = wiGate
+        ? b.mul(
+            activation(
+              b,
+              cfg.mlp === 'swiglu' ? 'silu' : 'gelu',
+              einsum(b, 'egcd,edf->egcf', inputs, wiGate),
+            ),
+            up,
+          )
+        : activation(b, cfg.mlp === 'relu' ? 'relu' : 'gelu', up);
+      return einsum(b, 'egcf,efd->egcd', h, wo);
+    });
     const y = einsum(b, 'gnec,egcd->gnd', b.convert(combine!, ctx.dtype), out);
     return b.reshape(y, [B, S, D]);
   });

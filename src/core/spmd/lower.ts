@@ -6,7 +6,7 @@ import type { FactorRule } from '../sharding/factor-rule.ts';
 import { shardingToString, type Sharding } from '../sharding/sharding.ts';
 import { tacticDrivesOp, type ScheduleResult } from '../tactics/apply.ts';
 import type { CollectiveRecord } from './collective.ts';
-import { assignFactors, shardingUnder } from './factor-assignment.ts';
+import { chooseFactors, shardingUnder } from './factor-assignment.ts';
 import { localAttrs, localShape } from './localize.ts';
 import { reshard, type Placed } from './reshard.ts';
 
@@ -126,13 +126,15 @@ class Lowering {
     const rule = this.r.index.rule(op)!;
     const types = (id: ValueId) => this.p.values[id].type;
     const operandPlaced = op.operands.map((v) => env.get(v)![0]);
-    const fa = assignFactors(
+    const keepPartial = this.partialPassThrough(op, operandPlaced);
+    const fa = chooseFactors(
       rule,
       op.results.map((v) => ({ sharding: this.recorded(v), type: types(v) })),
       op.operands.map((v, i) => ({ sharding: this.drivingAxes(op, v, operandPlaced[i].sharding), type: types(v) })),
       this.mesh,
+      keepPartial,
+      (f) => [...keepPartial, ...reductionAxes(rule, f)],
     );
-    const keepPartial = this.partialPassThrough(op, operandPlaced);
     const reason = (i: number) => `operand ${i} of ${op.kind} (op #${op.id})`;
     const reduced = reductionAxes(rule, fa);
     const want = (i: number) => {

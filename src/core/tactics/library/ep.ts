@@ -4,8 +4,12 @@ import { dimTakes, inputsInScope, tile } from './common.ts';
 /** Expert weights carry a leading expert dim: `.../moe/wi` [E, d, ff], `.../experts/...`. */
 export const EP_PATTERN = /(^|\/)(moe|experts?)\/(wi|wi_gate|wo|w1|w2|w3)$/;
 
-/** EP: expert parallelism. The expert dim of MoE weights is split on the axis; propagation
- *  splits the dispatched tokens [E, capacity, d], so dispatch and combine become all-to-alls. */
+/**
+ * EP: expert parallelism (GShard). The expert dim of MoE weights is split on the axis and
+ * propagation runs inside the expert computation only (scope `experts`), so the routing stays
+ * with its tokens and the dispatch and combine einsums, where tokens meet experts, become
+ * all-to-alls. Put EP before BP on the same axis: `EP(data),BP(data)`.
+ */
 export const EP: TacticDefinition = {
   name: 'EP',
   title: 'Expert parallelism',
@@ -15,5 +19,5 @@ export const EP: TacticDefinition = {
       dimTakes(ctx, v.id, 0, axis) ? [tile(v, 0, axis, `EP: expert dim of ${v.name}`)] : [],
     );
   },
-  propagatesThrough: () => true,
+  propagatesThrough: (op, program) => /(^|\/)experts$/.test(op.scope) || op.phase === 'optimizer' || (op.kind === 'convert' && program.values[op.operands[0]].role === 'param'),
 };
