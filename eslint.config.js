@@ -10,8 +10,14 @@ const coreBoundary = {
       'error',
       {
         patterns: [
-          { group: ['react', 'react-dom', 'zustand', '@xyflow/*', 'd3*'], message: 'src/core is DOM-free: UI libraries belong in src/app.' },
-          { group: ['**/app/**', '**/worker/**', '**/cli/**'], message: 'src/core never imports the shells (app, worker, cli).' },
+          {
+            group: ['react', 'react-dom', 'zustand', '@xyflow/*', 'd3*'],
+            message: 'src/core is DOM-free: UI libraries belong in src/app.',
+          },
+          {
+            group: ['**/app/**', '**/worker/**', '**/cli/**'],
+            message: 'src/core never imports the shells (app, worker, cli).',
+          },
         ],
       },
     ],
@@ -25,7 +31,10 @@ export default tseslint.config(
   {
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },

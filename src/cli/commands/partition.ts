@@ -20,9 +20,26 @@ export const partition = defineCommand({
     'replicate("name regex", axis); a leading ! disables a step.',
   ].join('\n'),
   options: {
-    model: { type: 'string', short: 'm', valueName: 'SPEC', description: 'model preset or spec', required: true },
-    mesh: { type: 'string', valueName: 'AXES', description: 'mesh axes major to minor, e.g. data=4,model=2', required: true },
-    schedule: { type: 'string', short: 's', valueName: 'SCHEDULE', description: 'tactics, e.g. "BP(data),MP(model)", or a JSON file', required: true },
+    model: {
+      type: 'string',
+      short: 'm',
+      valueName: 'SPEC',
+      description: 'model preset or spec',
+      required: true,
+    },
+    mesh: {
+      type: 'string',
+      valueName: 'AXES',
+      description: 'mesh axes major to minor, e.g. data=4,model=2',
+      required: true,
+    },
+    schedule: {
+      type: 'string',
+      short: 's',
+      valueName: 'SCHEDULE',
+      description: 'tactics, e.g. "BP(data),MP(model)", or a JSON file',
+      required: true,
+    },
     after: { type: 'string', valueName: 'K', description: 'apply only the first K tactics' },
     print: { type: 'boolean', description: 'print the per-device program' },
     json: { type: 'boolean', description: 'print collectives and conflicts as JSON' },
@@ -48,20 +65,54 @@ export const partition = defineCommand({
     const collectives = collectivesJson(spmd);
     const conflicts = conflictsJson(result.schedule.conflicts);
     if (options.json) {
-      io.out(JSON.stringify({ model: options.model, mesh: meshToString(mesh), schedule: scheduleToString(schedule.slice(0, after)), collectives, conflicts, localSlices: spmd.collectives.length - collectives.length }, null, 2));
+      io.out(
+        JSON.stringify(
+          {
+            model: options.model,
+            mesh: meshToString(mesh),
+            schedule: scheduleToString(schedule.slice(0, after)),
+            collectives,
+            conflicts,
+            localSlices: spmd.collectives.length - collectives.length,
+          },
+          null,
+          2,
+        ),
+      );
       return 0;
     }
     if (options.print) io.out(printProgram(spmd.program));
-    io.out(`${program.name} on ${meshToString(mesh)}, schedule ${scheduleToString(schedule.slice(0, after))}`);
-    io.out(`${collectives.length} collectives, ${spmd.collectives.length - collectives.length} local slices, ${conflicts.length} conflicts`);
+    io.out(
+      `${program.name} on ${meshToString(mesh)}, schedule ${scheduleToString(schedule.slice(0, after))}`,
+    );
+    io.out(
+      `${collectives.length} collectives, ${spmd.collectives.length - collectives.length} local slices, ${conflicts.length} conflicts`,
+    );
     const groups = new Map<string, number>();
     for (const c of collectives) {
-      const key = [c.phase, c.kind, c.axes.join(','), `${c.dtype}[${c.shape.join(',')}]`, c.scope.replace(/layers\/\d+/, 'layers/*')].join('\t');
+      const key = [
+        c.phase,
+        c.kind,
+        c.axes.join(','),
+        `${c.dtype}[${c.shape.join(',')}]`,
+        c.scope.replace(/layers\/\d+/, 'layers/*'),
+      ].join('\t');
       groups.set(key, (groups.get(key) ?? 0) + (c.tripCount ?? 1));
     }
     const rows = [...groups].sort().map(([k, n]) => [String(n), ...k.split('\t')]);
     const headers = ['count', 'phase', 'kind', 'axes', 'per-device shape', 'scope'];
-    if (rows.length) io.out(formatTable(rows, headers.map((header, i) => ({ header, value: (r: string[]) => r[i], align: i === 0 ? 'right' : 'left' })), io.columns));
+    if (rows.length)
+      io.out(
+        formatTable(
+          rows,
+          headers.map((header, i) => ({
+            header,
+            value: (r: string[]) => r[i],
+            align: i === 0 ? 'right' : 'left',
+          })),
+          io.columns,
+        ),
+      );
     for (const c of conflicts.slice(0, 20)) io.out(`conflict: ${c.message}`);
     if (conflicts.length > 20) io.out(`… and ${conflicts.length - 20} more conflicts (see --json)`);
     return 0;
@@ -100,6 +151,9 @@ function scheduleArg(text: string): Tactic[] {
 function afterArg(text: string | undefined, n: number): number | undefined {
   if (text === undefined) return undefined;
   const k = Number(text);
-  if (!Number.isInteger(k) || k < 0 || k > n) throw new UsageError(`--after ${text}: expected a whole number from 0 to ${n} (the schedule has ${n} tactics)`);
+  if (!Number.isInteger(k) || k < 0 || k > n)
+    throw new UsageError(
+      `--after ${text}: expected a whole number from 0 to ${n} (the schedule has ${n} tactics)`,
+    );
   return k;
 }

@@ -9,7 +9,9 @@ function tinyMlp() {
   const b = new ProgramBuilder('mlp');
   const x = b.input('x', [4, 8], 'f32', 'data');
   const w = b.scope('layer0', () => b.param('w', [8, 16], 'f32'));
-  const h = b.scope('layer0', () => b.tanh(b.dotGeneral(x, w, { lhsBatch: [], rhsBatch: [], lhsContract: [1], rhsContract: [0] })));
+  const h = b.scope('layer0', () =>
+    b.tanh(b.dotGeneral(x, w, { lhsBatch: [], rhsBatch: [], lhsContract: [1], rhsContract: [0] })),
+  );
   const loss = b.sum(b.mul(h, h), [0, 1]);
   b.output('loss', loss);
   return b.build();
@@ -35,9 +37,9 @@ describe('ProgramBuilder', () => {
     const b = new ProgramBuilder('bad');
     const x = b.input('x', [4, 8], 'f32', 'data');
     const w = b.param('w', [9, 16], 'f32');
-    expect(() => b.dotGeneral(x, w, { lhsBatch: [], rhsBatch: [], lhsContract: [1], rhsContract: [0] })).toThrow(
-      /dot_general: contracting dims differ: lhs dim 1 is 8, rhs dim 0 is 9/,
-    );
+    expect(() =>
+      b.dotGeneral(x, w, { lhsBatch: [], rhsBatch: [], lhsContract: [1], rhsContract: [0] }),
+    ).toThrow(/dot_general: contracting dims differ: lhs dim 1 is 8, rhs dim 0 is 9/);
   });
 
   it('broadcasts binary sugar numpy-style and lifts numbers', () => {
@@ -51,7 +53,9 @@ describe('ProgramBuilder', () => {
 
   it('prints one line per op with scope and types', () => {
     const text = printProgram(tinyMlp());
-    expect(text).toMatch(/%\d+ = dot_general\(%0, %1\) \{lhsBatch=\[\], rhsBatch=\[\], lhsContract=\[1\], rhsContract=\[0\]\} : f32\[4,16\]  @layer0/);
+    expect(text).toMatch(
+      /%\d+ = dot_general\(%0, %1\) \{lhsBatch=\[\], rhsBatch=\[\], lhsContract=\[1\], rhsContract=\[0\]\} : f32\[4,16\] {2}@layer0/,
+    );
     expect(text).toMatch(/output "loss" = %\d+/);
   });
 });

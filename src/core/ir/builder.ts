@@ -29,7 +29,11 @@ interface Block {
   ops: Op[];
 }
 
-const KIND_OF_PHASE: Record<Phase, ValueKind> = { forward: 'activation', backward: 'gradient', optimizer: 'update' };
+const KIND_OF_PHASE: Record<Phase, ValueKind> = {
+  forward: 'activation',
+  backward: 'gradient',
+  optimizer: 'update',
+};
 
 /**
  * Builds a program the way model code reads. Every op is type-checked when it is created
@@ -60,9 +64,10 @@ export class ProgramBuilder {
   /** A builder that continues a program's main function (its outputs are dropped). */
   static extend(p: Program, meta: ProgramMeta = p.meta): ProgramBuilder {
     const b = new ProgramBuilder(p.name, meta);
-    b.values.push(...p.values);
-    b.params.push(...p.main.params);
-    b.blocks[0].ops.push(...p.main.ops);
+    // loops, not push(...xs): spreading 100k+ elements overflows the call stack
+    for (const v of p.values) b.values.push(v);
+    for (const v of p.main.params) b.params.push(v);
+    for (const op of p.main.ops) b.blocks[0].ops.push(op);
     for (const [k, f] of p.funcs) b.funcs.set(k, f);
     let maxOp = -1;
     const visit = (ops: readonly Op[]) => {
@@ -128,7 +133,14 @@ export class ProgramBuilder {
     if (this.blocks.length !== 1) throw new IRError(`input '${name}' declared inside a region`);
     const full = this.currentScope ? `${this.currentScope}/${name}` : name;
     const cut = full.lastIndexOf('/');
-    const v = this.newValue(tensorType(shape, dtype), full, cut < 0 ? '' : full.slice(0, cut), 'input', undefined, role);
+    const v = this.newValue(
+      tensorType(shape, dtype),
+      full,
+      cut < 0 ? '' : full.slice(0, cut),
+      'input',
+      undefined,
+      role,
+    );
     this.params.push(v.id);
     return v;
   }
@@ -141,7 +153,10 @@ export class ProgramBuilder {
     let aliasIndex: number | undefined;
     if (aliases) {
       aliasIndex = this.params.indexOf(aliases.id);
-      if (aliasIndex < 0) throw new IRError(`output '${name}' aliases '${aliases.name}', which is not a program input`);
+      if (aliasIndex < 0)
+        throw new IRError(
+          `output '${name}' aliases '${aliases.name}', which is not a program input`,
+        );
     }
     this.outputs.push({ name, value: v.id, aliases: aliasIndex });
   }
@@ -149,7 +164,12 @@ export class ProgramBuilder {
   // ---- ops ---------------------------------------------------------------
 
   /** Emits an op of any kind; results are type-inferred or the call fails naming the op. */
-  op<K extends OpKind>(kind: K, operands: readonly Value[], attrs: OpAttrs[K], opts: OpOptions = {}): Value[] {
+  op<K extends OpKind>(
+    kind: K,
+    operands: readonly Value[],
+    attrs: OpAttrs[K],
+    opts: OpOptions = {},
+  ): Value[] {
     const regions = opts.regions ?? [];
     let types: TensorType[];
     try {
@@ -164,15 +184,22 @@ export class ProgramBuilder {
     } catch (e) {
       if (e instanceof InferError) {
         const where = this.currentScope ? ` in ${this.currentScope}` : '';
-        const args = operands.map((o) => `${o.type.dtype}${shapeToString(o.type.shape)}`).join(', ');
-        throw new IRError(`${kind}${where}: ${e.message} (operands: ${args || 'none'})`, { kind, scope: this.currentScope });
+        const args = operands
+          .map((o) => `${o.type.dtype}${shapeToString(o.type.shape)}`)
+          .join(', ');
+        throw new IRError(`${kind}${where}: ${e.message} (operands: ${args || 'none'})`, {
+          kind,
+          scope: this.currentScope,
+        });
       }
       throw e;
     }
     const id = this.nextOpId++;
     const scope = this.currentScope;
     const kindOf = opts.kind ?? KIND_OF_PHASE[this.phase];
-    const results = types.map((ty, i) => this.newValue(ty, opts.names?.[i] ?? '', scope, kindOf, id, undefined, opts.of).id);
+    const results = types.map(
+      (ty, i) => this.newValue(ty, opts.names?.[i] ?? '', scope, kindOf, id, undefined, opts.of).id,
+    );
     const op: Op<K> = {
       id,
       kind,
@@ -188,13 +215,23 @@ export class ProgramBuilder {
     return results.map((r) => this.values[r]);
   }
 
-  op1<K extends OpKind>(kind: K, operands: readonly Value[], attrs: OpAttrs[K], opts?: OpOptions): Value {
+  op1<K extends OpKind>(
+    kind: K,
+    operands: readonly Value[],
+    attrs: OpAttrs[K],
+    opts?: OpOptions,
+  ): Value {
     return this.op(kind, operands, attrs, opts)[0];
   }
 
   /** A closed region: params of the given types, a body that yields values. */
-  region(paramTypes: readonly TensorType[], body: (...params: Value[]) => readonly Value[]): Region {
-    const params = paramTypes.map((ty) => this.newValue(ty, '', this.currentScope, KIND_OF_PHASE[this.phase]));
+  region(
+    paramTypes: readonly TensorType[],
+    body: (...params: Value[]) => readonly Value[],
+  ): Region {
+    const params = paramTypes.map((ty) =>
+      this.newValue(ty, '', this.currentScope, KIND_OF_PHASE[this.phase]),
+    );
     this.blocks.push({ ops: [] });
     let yields: readonly Value[];
     let block: Block;
@@ -213,7 +250,11 @@ export class ProgramBuilder {
   }
 
   /** Defines a helper function callable with `call`. */
-  func(name: string, paramTypes: readonly TensorType[], body: (...params: Value[]) => readonly Value[]): Func {
+  func(
+    name: string,
+    paramTypes: readonly TensorType[],
+    body: (...params: Value[]) => readonly Value[],
+  ): Func {
     if (this.funcs.has(name)) throw new IRError(`function @${name} is defined twice`);
     const r = this.region(paramTypes, body);
     const f: Func = { name, params: r.params, ops: r.ops, results: r.yields };
@@ -226,7 +267,12 @@ export class ProgramBuilder {
     return {
       name: this.name,
       values: this.values.slice(),
-      main: { name: 'main', params: this.params.slice(), ops: this.blocks[0].ops.slice(), results: this.outputs.map((o) => o.value) },
+      main: {
+        name: 'main',
+        params: this.params.slice(),
+        ops: this.blocks[0].ops.slice(),
+        results: this.outputs.map((o) => o.value),
+      },
       funcs: new Map(this.funcs),
       outputs: this.outputs.slice(),
       meta: { ...this.meta },
@@ -237,7 +283,11 @@ export class ProgramBuilder {
   // Binary sugar broadcasts numpy-style and lifts numbers to constants, so model code stays short.
 
   constant(value: number | readonly number[], shape: Shape = [], dtype: DType = 'f32'): Value {
-    return this.op1('constant', [], { shape: [...shape], dtype, value: typeof value === 'number' ? value : [...value] });
+    return this.op1('constant', [], {
+      shape: [...shape],
+      dtype,
+      value: typeof value === 'number' ? value : [...value],
+    });
   }
 
   scalarLike(x: Value, value: number): Value {
@@ -253,8 +303,12 @@ export class ProgramBuilder {
     const xs = x.type.shape;
     if (xs.length === shape.length && xs.every((d, i) => d === shape[i])) return x;
     const offset = shape.length - xs.length;
-    if (offset < 0) throw new IRError(`cannot broadcast ${shapeToString(xs)} to ${shapeToString(shape)}`);
-    return this.op1('broadcast_in_dim', [x], { shape: [...shape], dims: xs.map((_, i) => i + offset) });
+    if (offset < 0)
+      throw new IRError(`cannot broadcast ${shapeToString(xs)} to ${shapeToString(shape)}`);
+    return this.op1('broadcast_in_dim', [x], {
+      shape: [...shape],
+      dims: xs.map((_, i) => i + offset),
+    });
   }
 
   /** Broadcasts x along new dims: dims[i] is where x's dim i lands in the result. */
@@ -271,7 +325,9 @@ export class ProgramBuilder {
       const da = a[i - (n - a.length)] ?? 1;
       const db = b[i - (n - b.length)] ?? 1;
       if (da !== db && da !== 1 && db !== 1)
-        throw new IRError(`cannot broadcast ${shapeToString(a)} with ${shapeToString(b)} in ${this.currentScope || 'top scope'}`);
+        throw new IRError(
+          `cannot broadcast ${shapeToString(a)} with ${shapeToString(b)} in ${this.currentScope || 'top scope'}`,
+        );
       out.push(Math.max(da, db));
     }
     return [this.broadcastFull(x, out), this.broadcastFull(y, out)];
@@ -285,8 +341,25 @@ export class ProgramBuilder {
     return this.op1('broadcast_in_dim', [x], { shape, dims: xs.map((_, i) => i + offset) });
   }
 
-  binary(kind: 'add' | 'subtract' | 'multiply' | 'divide' | 'maximum' | 'minimum' | 'power' | 'and' | 'or' | 'remainder' | 'atan2' | 'xor', x: Value | number, y: Value | number): Value {
-    if (typeof x === 'number' && typeof y === 'number') throw new IRError(`${kind} of two numbers: one operand must be a tensor`);
+  binary(
+    kind:
+      | 'add'
+      | 'subtract'
+      | 'multiply'
+      | 'divide'
+      | 'maximum'
+      | 'minimum'
+      | 'power'
+      | 'and'
+      | 'or'
+      | 'remainder'
+      | 'atan2'
+      | 'xor',
+    x: Value | number,
+    y: Value | number,
+  ): Value {
+    if (typeof x === 'number' && typeof y === 'number')
+      throw new IRError(`${kind} of two numbers: one operand must be a tensor`);
     const xv = typeof x === 'number' ? this.lift(x, y as Value) : x;
     const yv = typeof y === 'number' ? this.lift(y, xv) : y;
     const [a, b] = this.broadcastPair(xv, yv);
@@ -315,7 +388,27 @@ export class ProgramBuilder {
     return this.binary('power', x, y);
   }
 
-  unary(kind: 'abs' | 'exponential' | 'log' | 'negate' | 'tanh' | 'logistic' | 'rsqrt' | 'sqrt' | 'erf' | 'sine' | 'cosine' | 'sign' | 'floor' | 'ceil' | 'not' | 'log_plus_one' | 'exponential_minus_one', x: Value): Value {
+  unary(
+    kind:
+      | 'abs'
+      | 'exponential'
+      | 'log'
+      | 'negate'
+      | 'tanh'
+      | 'logistic'
+      | 'rsqrt'
+      | 'sqrt'
+      | 'erf'
+      | 'sine'
+      | 'cosine'
+      | 'sign'
+      | 'floor'
+      | 'ceil'
+      | 'not'
+      | 'log_plus_one'
+      | 'exponential_minus_one',
+    x: Value,
+  ): Value {
     return this.op1(kind, [x], {});
   }
   exp(x: Value): Value {
@@ -369,10 +462,19 @@ export class ProgramBuilder {
   }
 
   /** Reduces over dims with a combiner; init defaults to the combiner's identity. */
-  reduce(x: Value, dims: readonly number[], kind: 'add' | 'maximum' | 'minimum' | 'multiply' = 'add'): Value {
+  reduce(
+    x: Value,
+    dims: readonly number[],
+    kind: 'add' | 'maximum' | 'minimum' | 'multiply' = 'add',
+  ): Value {
     const identity = { add: 0, multiply: 1, maximum: -Infinity, minimum: Infinity }[kind];
     const init = this.scalarLike(x, identity);
-    return this.op1('reduce', [x, init], { dims: [...dims] }, { regions: [this.combiner(x.type.dtype, kind)] });
+    return this.op1(
+      'reduce',
+      [x, init],
+      { dims: [...dims] },
+      { regions: [this.combiner(x.type.dtype, kind)] },
+    );
   }
 
   sum(x: Value, dims: readonly number[]): Value {
@@ -383,8 +485,17 @@ export class ProgramBuilder {
     return this.op1('iota', [], { shape: [...shape], dtype, dimension });
   }
 
-  slice(x: Value, start: readonly number[], limit: readonly number[], strides?: readonly number[]): Value {
-    return this.op1('slice', [x], { start: [...start], limit: [...limit], strides: strides ? [...strides] : start.map(() => 1) });
+  slice(
+    x: Value,
+    start: readonly number[],
+    limit: readonly number[],
+    strides?: readonly number[],
+  ): Value {
+    return this.op1('slice', [x], {
+      start: [...start],
+      limit: [...limit],
+      strides: strides ? [...strides] : start.map(() => 1),
+    });
   }
 
   concatenate(xs: readonly Value[], dimension: number): Value {
@@ -400,17 +511,34 @@ export class ProgramBuilder {
     role?: InputRole,
     of?: ValueId,
   ): Value {
-    const v: Value = { id: this.values.length, type, name, scope, kind, ...(role ? { role } : {}), ...(of !== undefined ? { of } : {}), ...(def !== undefined ? { def } : {}) };
+    const v: Value = {
+      id: this.values.length,
+      type,
+      name,
+      scope,
+      kind,
+      ...(role ? { role } : {}),
+      ...(of !== undefined ? { of } : {}),
+      ...(def !== undefined ? { def } : {}),
+    };
     this.values.push(v);
     return v;
   }
 
   private regionSig(r: Region): RegionSig {
-    return { params: r.params.map((p) => this.values[p].type), yields: r.yields.map((y) => this.values[y].type) };
+    return {
+      params: r.params.map((p) => this.values[p].type),
+      yields: r.yields.map((y) => this.values[y].type),
+    };
   }
 
   private funcSig(name: string): RegionSig | undefined {
     const f = this.funcs.get(name);
-    return f && { params: f.params.map((p) => this.values[p].type), yields: f.results.map((y) => this.values[y].type) };
+    return (
+      f && {
+        params: f.params.map((p) => this.values[p].type),
+        yields: f.results.map((y) => this.values[y].type),
+      }
+    );
   }
 }

@@ -16,7 +16,8 @@ export function hostTensor(shape: Shape, dtype: DType, data?: ArrayLike<number>)
   const n = shapeNumel(shape);
   const buf = new Float64Array(n);
   if (data) {
-    if (data.length !== n) throw new Error(`hostTensor: ${data.length} elements for shape [${shape.join(',')}] (${n})`);
+    if (data.length !== n)
+      throw new Error(`hostTensor: ${data.length} elements for shape [${shape.join(',')}] (${n})`);
     buf.set(data);
   }
   return { shape: [...shape], dtype, data: buf };

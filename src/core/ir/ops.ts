@@ -158,7 +158,10 @@ export type OpAttrs = { readonly [K in UnaryKind]: NoAttrs } & {
     readonly interior: readonly number[];
   };
   reduce: { readonly dims: readonly number[] };
-  reduce_scatter: CollectiveAttrs & { readonly dim: number; readonly reduction: CollectiveReduction };
+  reduce_scatter: CollectiveAttrs & {
+    readonly dim: number;
+    readonly reduction: CollectiveReduction;
+  };
   reduce_window: ReduceWindowAttrs;
   reshape: { readonly shape: readonly number[] };
   reverse: { readonly dims: readonly number[] };
@@ -250,7 +253,14 @@ export function isOpKind(s: string): s is OpKind {
 }
 
 /** Ops that exist only in per-device SPMD programs. */
-export const SPMD_KINDS: readonly OpKind[] = ['all_gather', 'all_reduce', 'all_to_all', 'axis_index', 'reduce_scatter', 'shard_slice'];
+export const SPMD_KINDS: readonly OpKind[] = [
+  'all_gather',
+  'all_reduce',
+  'all_to_all',
+  'axis_index',
+  'reduce_scatter',
+  'shard_slice',
+];
 
 export function isSpmdKind(kind: OpKind): boolean {
   return (SPMD_KINDS as readonly string[]).includes(kind);

@@ -6,7 +6,10 @@ function attrText(v: unknown): string {
     if (v.length > 16) return `[${v.slice(0, 8).map(attrText).join(',')},…(${v.length})]`;
     return `[${v.map(attrText).join(',')}]`;
   }
-  if (v && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${k}=${attrText(x)}`).join(', ')}}`;
+  if (v && typeof v === 'object')
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${k}=${attrText(x)}`)
+      .join(', ')}}`;
   return String(v);
 }
 
@@ -27,9 +30,13 @@ function valueRef(v: Value): string {
 export function printProgram(p: Program): string {
   const lines: string[] = [];
   const meta = Object.entries(p.meta).filter(([, v]) => v !== undefined && typeof v !== 'object');
-  lines.push(`program ${p.name}${meta.length ? ` (${meta.map(([k, v]) => `${k}=${v}`).join(', ')})` : ''}`);
+  lines.push(
+    `program ${p.name}${meta.length ? ` (${meta.map(([k, v]) => `${k}=${v}`).join(', ')})` : ''}`,
+  );
   for (const f of p.funcs.values()) {
-    lines.push(`func @${f.name}(${f.params.map((id) => `${valueRef(p.values[id])}: ${typeToString(p.values[id].type)}`).join(', ')}) {`);
+    lines.push(
+      `func @${f.name}(${f.params.map((id) => `${valueRef(p.values[id])}: ${typeToString(p.values[id].type)}`).join(', ')}) {`,
+    );
     printOps(p, f.ops, '  ', lines);
     lines.push(`  return ${f.results.map((r) => `%${r}`).join(', ')}`);
     lines.push('}');
@@ -58,12 +65,19 @@ export function opLines(p: Program, op: Op, indent = ''): string[] {
   const res = op.results.map((r) => `%${r}`).join(', ');
   const args = op.operands.map((v: ValueId) => `%${v}`).join(', ');
   const types = op.results.map((r) => typeToString(p.values[r].type)).join(', ');
-  const tags = [op.scope ? `@${op.scope}` : '', op.phase !== 'forward' ? `[${op.phase}${op.remat ? ',remat' : ''}]` : ''].filter(Boolean).join(' ');
+  const tags = [
+    op.scope ? `@${op.scope}` : '',
+    op.phase !== 'forward' ? `[${op.phase}${op.remat ? ',remat' : ''}]` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
   const head = `${indent}${res ? `${res} = ` : ''}${op.kind}(${args})${attrsText(op.attrs)} : ${types}${tags ? `  ${tags}` : ''}`;
   if (op.regions.length === 0) return [head];
   const lines = [head + ' {'];
   op.regions.forEach((r: Region, k: number) => {
-    lines.push(`${indent}  ^region${k}(${r.params.map((v) => `%${v}: ${typeToString(p.values[v].type)}`).join(', ')}):`);
+    lines.push(
+      `${indent}  ^region${k}(${r.params.map((v) => `%${v}: ${typeToString(p.values[v].type)}`).join(', ')}):`,
+    );
     printOps(p, r.ops, indent + '    ', lines);
     lines.push(`${indent}    yield ${r.yields.map((y) => `%${y}`).join(', ')}`);
   });

@@ -101,7 +101,11 @@ export function forEachOp(ops: readonly Op[], fn: (op: Op) => void): void {
 }
 
 /** Visits every op including those nested in regions, depth first, parents before children. */
-export function forEachOpDeep(ops: readonly Op[], fn: (op: Op, depth: number) => void, depth = 0): void {
+export function forEachOpDeep(
+  ops: readonly Op[],
+  fn: (op: Op, depth: number) => void,
+  depth = 0,
+): void {
   for (const op of ops) {
     fn(op, depth);
     for (const r of op.regions) forEachOpDeep(r.ops, fn, depth + 1);

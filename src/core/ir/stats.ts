@@ -58,7 +58,11 @@ export interface ProgramStats {
   readonly flops: number;
   readonly matmulFlops: number;
   readonly bytes: number;
-  readonly flopsByPhase: { readonly forward: number; readonly backward: number; readonly optimizer: number };
+  readonly flopsByPhase: {
+    readonly forward: number;
+    readonly backward: number;
+    readonly optimizer: number;
+  };
 }
 
 /** Totals over one execution of the program: while bodies count tripCount times, calls once per call. */
@@ -70,7 +74,8 @@ export function programStats(p: Program): ProgramStats {
   let bytes = 0;
   const byPhase = { forward: 0, backward: 0, optimizer: 0 };
   const walk = (list: readonly Op[], mult: number, depth: number) => {
-    if (depth > 64) throw new Error('programStats: call nesting deeper than 64 (recursive functions?)');
+    if (depth > 64)
+      throw new Error('programStats: call nesting deeper than 64 (recursive functions?)');
     for (const op of list) {
       ops++;
       const f = opFlops(op, types) * mult;
@@ -111,5 +116,15 @@ export function programStats(p: Program): ProgramStats {
     } else if (v.role === 'optState') optStateBytes += n * dtypeBytes(v.type.dtype);
     else dataBytes += n * dtypeBytes(v.type.dtype);
   }
-  return { params, paramBytes, optStateBytes, dataBytes, ops, flops, matmulFlops, bytes, flopsByPhase: byPhase };
+  return {
+    params,
+    paramBytes,
+    optStateBytes,
+    dataBytes,
+    ops,
+    flops,
+    matmulFlops,
+    bytes,
+    flopsByPhase: byPhase,
+  };
 }

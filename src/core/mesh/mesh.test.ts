@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { meshDeviceAt, meshDeviceCoords, meshDeviceCount, meshGroup, meshGroupRank, parseMesh } from './mesh.ts';
+import {
+  meshDeviceAt,
+  meshDeviceCoords,
+  meshDeviceCount,
+  meshGroup,
+  meshGroupRank,
+  parseMesh,
+} from './mesh.ts';
 
 describe('mesh', () => {
   it('parses axes major to minor and counts devices', () => {

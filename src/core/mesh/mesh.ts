@@ -26,9 +26,11 @@ export function meshFromAxes(axes: readonly MeshAxis[]): Mesh {
   if (axes.length === 0) throw new MeshError('a mesh needs at least one axis, e.g. data=8');
   const seen = new Set<string>();
   for (const a of axes) {
-    if (!AXIS_NAME.test(a.name)) throw new MeshError(`mesh axis name '${a.name}' is not an identifier (letters, digits, _)`);
+    if (!AXIS_NAME.test(a.name))
+      throw new MeshError(`mesh axis name '${a.name}' is not an identifier (letters, digits, _)`);
     if (seen.has(a.name)) throw new MeshError(`mesh axis '${a.name}' appears twice`);
-    if (!Number.isInteger(a.size) || a.size < 1) throw new MeshError(`mesh axis '${a.name}' has size ${a.size}; sizes are positive integers`);
+    if (!Number.isInteger(a.size) || a.size < 1)
+      throw new MeshError(`mesh axis '${a.name}' has size ${a.size}; sizes are positive integers`);
     seen.add(a.name);
   }
   return { axes: axes.map((a) => ({ name: a.name, size: a.size })) };
@@ -36,14 +38,19 @@ export function meshFromAxes(axes: readonly MeshAxis[]): Mesh {
 
 /** Parses `data=4,model=2` (major to minor). */
 export function parseMesh(text: string): Mesh {
-  const parts = text.split(',').map((s) => s.trim()).filter(Boolean);
-  if (parts.length === 0) throw new MeshError(`empty mesh '${text}': write axes as name=size, e.g. data=4,model=2`);
+  const parts = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (parts.length === 0)
+    throw new MeshError(`empty mesh '${text}': write axes as name=size, e.g. data=4,model=2`);
   return meshFromAxes(
     parts.map((p) => {
       const m = /^([^=\s]+)\s*=\s*(\S+)$/.exec(p);
       if (!m) throw new MeshError(`mesh axis '${p}' is not name=size (e.g. data=4)`);
       const size = Number(m[2]);
-      if (!Number.isInteger(size)) throw new MeshError(`mesh axis '${m[1]}' has size '${m[2]}', not an integer`);
+      if (!Number.isInteger(size))
+        throw new MeshError(`mesh axis '${m[1]}' has size '${m[2]}', not an integer`);
       return { name: m[1], size };
     }),
   );

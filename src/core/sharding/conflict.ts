@@ -13,7 +13,11 @@ export interface Conflict {
   readonly factor: string;
   readonly kind: 'disagree' | 'axisInUse' | 'indivisible' | 'replicated';
   /** Competing axis lists, one per tensor involved, with the tactics they came from. */
-  readonly competing: readonly { readonly value: ValueId; readonly axes: readonly string[]; readonly tactics: readonly number[] }[];
+  readonly competing: readonly {
+    readonly value: ValueId;
+    readonly axes: readonly string[];
+    readonly tactics: readonly number[];
+  }[];
   /** The tactic whose propagation met the conflict. */
   readonly tactic: number;
   readonly message: string;

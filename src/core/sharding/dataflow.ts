@@ -17,7 +17,9 @@ export function dataflowGroups(p: Program, op: Op): DataflowGroup[] {
   const add = (values: ValueId[]) => groups.push({ op, values });
   if (op.kind === 'while') {
     const [cond, body] = op.regions;
-    op.operands.forEach((v, i) => add([v, op.results[i], cond.params[i], body.params[i], body.yields[i]]));
+    op.operands.forEach((v, i) =>
+      add([v, op.results[i], cond.params[i], body.params[i], body.yields[i]]),
+    );
   } else if (op.kind === 'case') {
     op.operands.slice(1).forEach((v, i) => add([v, ...op.regions.map((r) => r.params[i])]));
     op.results.forEach((v, j) => add([v, ...op.regions.map((r) => r.yields[j])]));

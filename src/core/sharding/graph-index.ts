@@ -28,7 +28,8 @@ export class GraphIndex {
         this.ops.push(op);
         for (const r of op.results) this.defOp[r] = op;
         for (const v of op.operands) this.users[v].push(op);
-        for (const g of dataflowGroups(program, op)) for (const v of g.values) this.groupsOf[v].push(g);
+        for (const g of dataflowGroups(program, op))
+          for (const v of g.values) this.groupsOf[v].push(g);
         for (const r of op.regions) visit(r.ops);
       }
     };

@@ -71,7 +71,8 @@ function propagateOp(run: PropagationRun, op: Op): ValueId[] {
   ];
   const grown = new Set<ValueId>();
   rule.factorKinds.forEach((kind, f) => {
-    if (kind === 'passThrough' || kind === 'reduction') propagateFactor(run, op, rule, entries, f, grown);
+    if (kind === 'passThrough' || kind === 'reduction')
+      propagateFactor(run, op, rule, entries, f, grown);
   });
   markPartial(run, op, rule, entries, grown);
   return [...grown];
@@ -90,11 +91,19 @@ function propagateGroup(run: PropagationRun, g: DataflowGroup): ValueId[] {
   const grown = new Set<ValueId>();
   for (let f = 0; f < rank; f++) propagateFactor(run, g.op, rule, entries, f, grown);
   // partial sums flow through data-flow edges unchanged
-  for (const e of entries) for (const src of entries) copyPartial(run, src.value, e.value, g.op, grown);
+  for (const e of entries)
+    for (const src of entries) copyPartial(run, src.value, e.value, g.op, grown);
   return [...grown];
 }
 
-function propagateFactor(run: PropagationRun, op: Op, rule: FactorRule, entries: readonly Entry[], f: number, grown: Set<ValueId>): void {
+function propagateFactor(
+  run: PropagationRun,
+  op: Op,
+  rule: FactorRule,
+  entries: readonly Entry[],
+  f: number,
+  grown: Set<ValueId>,
+): void {
   const holders: { e: Entry; t: TensorFactors; axes: string[] }[] = [];
   for (const e of entries) {
     if (!e.mapping || !e.mapping.some((dim) => dim.includes(f))) continue;
@@ -110,7 +119,15 @@ function propagateFactor(run: PropagationRun, op: Op, rule: FactorRule, entries:
     let k = 0;
     while (k < h.axes.length && h.axes[k] === target[k]) k++;
     if (k < h.axes.length) {
-      report(run, op, f, 'disagree', holders.map((x) => x.e.value), holders.map((x) => x.axes), `the tensors of factor ${factorName(f)} are split on different axes`);
+      report(
+        run,
+        op,
+        f,
+        'disagree',
+        holders.map((x) => x.e.value),
+        holders.map((x) => x.axes),
+        `the tensors of factor ${factorName(f)} are split on different axes`,
+      );
       target = target.slice(0, k);
     }
   }
@@ -140,23 +157,49 @@ function extend(
     if (run.state.partial[v].includes(a)) return; // resolved by the lowering (reduce-scatter), not a conflict
     if (run.state.uses(v, a)) {
       const kind = run.state.replicated[v].includes(a) ? 'replicated' : 'axisInUse';
-      report(run, op, f, kind, others, [target, run.state.dims[v].flat()], `axis '${a}' cannot split value %${v}: it is ${kind === 'replicated' ? 'explicitly replicated on it' : 'already split on it elsewhere'}`);
+      report(
+        run,
+        op,
+        f,
+        kind,
+        others,
+        [target, run.state.dims[v].flat()],
+        `axis '${a}' cannot split value %${v}: it is ${kind === 'replicated' ? 'explicitly replicated on it' : 'already split on it elsewhere'}`,
+      );
       return;
     }
     size *= meshAxisSize(run.mesh, a);
     if (rule.factorSizes[f] % size !== 0) {
-      report(run, op, f, 'indivisible', others, [target, h.axes], `factor ${factorName(f)} of size ${rule.factorSizes[f]} does not divide into ${size} shards`);
+      report(
+        run,
+        op,
+        f,
+        'indivisible',
+        others,
+        [target, h.axes],
+        `factor ${factorName(f)} of size ${rule.factorSizes[f]} does not divide into ${size} shards`,
+      );
       return;
     }
     run.state.dims[v][d].push(a);
     const o = run.state.origins[from].get(a);
-    run.state.origins[v].set(a, { tactic: o?.tactic ?? run.tactic, seed: o?.seed ?? 'propagation', viaOp: op.id });
+    run.state.origins[v].set(a, {
+      tactic: o?.tactic ?? run.tactic,
+      seed: o?.seed ?? 'propagation',
+      viaOp: op.id,
+    });
     grown.add(v);
   }
 }
 
 /** A reduction factor split the same way in every operand makes the results partial sums over its axes. */
-function markPartial(run: PropagationRun, op: Op, rule: FactorRule, entries: readonly Entry[], grown: Set<ValueId>): void {
+function markPartial(
+  run: PropagationRun,
+  op: Op,
+  rule: FactorRule,
+  entries: readonly Entry[],
+  grown: Set<ValueId>,
+): void {
   rule.factorKinds.forEach((kind, f) => {
     if (kind !== 'reduction') return;
     let agreed: string[] | undefined;
@@ -175,14 +218,24 @@ function markPartial(run: PropagationRun, op: Op, rule: FactorRule, entries: rea
         if (run.state.uses(e.value, a)) continue; // already tiled on it: the lowering reduce-scatters
         run.state.partial[e.value].push(a);
         const o = run.state.origins[from].get(a);
-        run.state.origins[e.value].set(a, { tactic: o?.tactic ?? run.tactic, seed: o?.seed ?? 'propagation', viaOp: op.id });
+        run.state.origins[e.value].set(a, {
+          tactic: o?.tactic ?? run.tactic,
+          seed: o?.seed ?? 'propagation',
+          viaOp: op.id,
+        });
         grown.add(e.value);
       }
     }
   });
 }
 
-function copyPartial(run: PropagationRun, from: ValueId, to: ValueId, op: Op, grown: Set<ValueId>): void {
+function copyPartial(
+  run: PropagationRun,
+  from: ValueId,
+  to: ValueId,
+  op: Op,
+  grown: Set<ValueId>,
+): void {
   for (const a of run.state.partial[from]) {
     if (run.state.uses(to, a)) continue;
     run.state.partial[to].push(a);
@@ -210,7 +263,11 @@ function report(
     scope: op.scope,
     factor: factorName(f),
     kind,
-    competing: values.map((value, i) => ({ value, axes: [...(axes[i] ?? [])], tactics: run.state.tacticsOf(value, axes[i] ?? []) })),
+    competing: values.map((value, i) => ({
+      value,
+      axes: [...(axes[i] ?? [])],
+      tactics: run.state.tacticsOf(value, axes[i] ?? []),
+    })),
     tactic: run.tactic,
     message: `op #${op.id} ${op.kind}${op.scope ? ` in ${op.scope}` : ''}: ${why}; propagation stops here`,
   });

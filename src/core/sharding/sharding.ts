@@ -30,7 +30,9 @@ export function shardingAxes(s: Sharding): string[] {
 
 /** True if the axis already plays a part in the value (tiles a dim, partial or explicitly replicated). */
 export function shardingUsesAxis(s: Sharding, axis: string): boolean {
-  return s.dims.some((d) => d.includes(axis)) || s.partial.includes(axis) || s.replicated.includes(axis);
+  return (
+    s.dims.some((d) => d.includes(axis)) || s.partial.includes(axis) || s.replicated.includes(axis)
+  );
 }
 
 export function shardingIsReplicated(s: Sharding): boolean {
@@ -46,7 +48,10 @@ export function shardingDimShards(s: Sharding, d: number, mesh: Mesh): number {
 export function shardingLocalShape(s: Sharding, shape: Shape, mesh: Mesh): number[] {
   return shape.map((n, d) => {
     const k = shardingDimShards(s, d, mesh);
-    if (n % k !== 0) throw new ShardingError(`dimension ${d} of size ${n} does not divide into ${k} shards (${s.dims[d].join(',')})`);
+    if (n % k !== 0)
+      throw new ShardingError(
+        `dimension ${d} of size ${n} does not divide into ${k} shards (${s.dims[d].join(',')})`,
+      );
     return n / k;
   });
 }
@@ -54,30 +59,45 @@ export function shardingLocalShape(s: Sharding, shape: Shape, mesh: Mesh): numbe
 /** Every rule the sharding breaks for a value of this shape on this mesh; empty when valid. */
 export function shardingCheck(s: Sharding, shape: Shape, mesh: Mesh): string[] {
   const errs: string[] = [];
-  if (s.dims.length !== shape.length) errs.push(`has ${s.dims.length} dim shardings for a rank-${shape.length} value`);
+  if (s.dims.length !== shape.length)
+    errs.push(`has ${s.dims.length} dim shardings for a rank-${shape.length} value`);
   const seen = new Set<string>();
   for (const a of shardingAxes(s)) {
-    if (!meshHasAxis(mesh, a)) errs.push(`uses axis '${a}', which the mesh (${meshToString(mesh)}) does not have`);
+    if (!meshHasAxis(mesh, a))
+      errs.push(`uses axis '${a}', which the mesh (${meshToString(mesh)}) does not have`);
     else if (seen.has(a)) errs.push(`uses axis '${a}' more than once`);
     seen.add(a);
   }
   if (errs.length) return errs;
   s.dims.forEach((axes, d) => {
     const k = shardingDimShards(s, d, mesh);
-    if (shape[d] % k !== 0) errs.push(`dimension ${d} (size ${shape[d]}) is not divisible by ${k} (axes ${axes.join(',')})`);
+    if (shape[d] % k !== 0)
+      errs.push(
+        `dimension ${d} (size ${shape[d]}) is not divisible by ${k} (axes ${axes.join(',')})`,
+      );
   });
   return errs;
 }
 
 export function shardingEqual(a: Sharding, b: Sharding): boolean {
-  const same = (x: readonly string[], y: readonly string[]) => x.length === y.length && x.every((v, i) => v === y[i]);
-  const sameSet = (x: readonly string[], y: readonly string[]) => x.length === y.length && x.every((v) => y.includes(v));
-  return a.dims.length === b.dims.length && a.dims.every((d, i) => same(d, b.dims[i])) && sameSet(a.partial, b.partial) && sameSet(a.replicated, b.replicated);
+  const same = (x: readonly string[], y: readonly string[]) =>
+    x.length === y.length && x.every((v, i) => v === y[i]);
+  const sameSet = (x: readonly string[], y: readonly string[]) =>
+    x.length === y.length && x.every((v) => y.includes(v));
+  return (
+    a.dims.length === b.dims.length &&
+    a.dims.every((d, i) => same(d, b.dims[i])) &&
+    sameSet(a.partial, b.partial) &&
+    sameSet(a.replicated, b.replicated)
+  );
 }
 
 /** Shardy-like text: `[{data}, {}, {model}] partial={x} replicated={y}`. */
 export function shardingToString(s: Sharding): string {
   const dims = `[${s.dims.map((d) => `{${d.join(',')}}`).join(', ')}]`;
-  const extra = [s.partial.length ? `partial={${s.partial.join(',')}}` : '', s.replicated.length ? `replicated={${s.replicated.join(',')}}` : ''].filter(Boolean);
+  const extra = [
+    s.partial.length ? `partial={${s.partial.join(',')}}` : '',
+    s.replicated.length ? `replicated={${s.replicated.join(',')}}` : '',
+  ].filter(Boolean);
   return extra.length ? `${dims} ${extra.join(' ')}` : dims;
 }

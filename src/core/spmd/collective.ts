@@ -1,7 +1,8 @@
 import type { DType } from '../ir/dtype.ts';
 import type { OpId, Phase, ValueId } from '../ir/program.ts';
 
-export type CollectiveKind = 'all-reduce' | 'all-gather' | 'reduce-scatter' | 'all-to-all' | 'collective-permute' | 'slice';
+export type CollectiveKind =
+  'all-reduce' | 'all-gather' | 'reduce-scatter' | 'all-to-all' | 'collective-permute' | 'slice';
 
 /**
  * One collective of the per-device program, as the report and the simulator see it: what moves

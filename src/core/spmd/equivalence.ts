@@ -25,7 +25,9 @@ function rng(seed: number): () => number {
 /** Integer inputs index tables (tokens < vocab, node ids < nodes, labels < classes): stay below all of them. */
 function intRange(p: Program): number {
   const c = (p.meta.config ?? {}) as Record<string, unknown>;
-  const bounds = ['vocab', 'nodes', 'classes'].map((k) => c[k]).filter((x): x is number => typeof x === 'number');
+  const bounds = ['vocab', 'nodes', 'classes']
+    .map((k) => c[k])
+    .filter((x): x is number => typeof x === 'number');
   return bounds.length ? Math.min(...bounds) : 2;
 }
 
@@ -38,8 +40,10 @@ export function sampleInputs(p: Program, seed = 1): HostTensor[] {
     const data = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       if (v.type.dtype.startsWith('i')) data[i] = Math.floor(r() * hi);
-      else if (v.role === 'param') data[i] = /(^|\/)scale$/.test(v.name) ? 1 + 0.1 * (r() - 0.5) : 0.2 * (r() - 0.5);
-      else if (v.role === 'optState') data[i] = r(); // Adam's second moment and the step count are non-negative
+      else if (v.role === 'param')
+        data[i] = /(^|\/)scale$/.test(v.name) ? 1 + 0.1 * (r() - 0.5) : 0.2 * (r() - 0.5);
+      else if (v.role === 'optState')
+        data[i] = r(); // Adam's second moment and the step count are non-negative
       else data[i] = 2 * r() - 1;
     }
     return hostTensor(v.type.shape, v.type.dtype, data);
@@ -50,7 +54,12 @@ export function sampleInputs(p: Program, seed = 1): HostTensor[] {
  * The proof of a partitioning: run the global program, then the per-device program on every
  * device of the mesh (collectives simulated), reassemble each output from its shards and compare.
  */
-export function checkSpmdEquivalence(p: Program, mesh: Mesh, schedule: readonly Tactic[], seed = 1): EquivalenceReport {
+export function checkSpmdEquivalence(
+  p: Program,
+  mesh: Mesh,
+  schedule: readonly Tactic[],
+  seed = 1,
+): EquivalenceReport {
   const spmd = lowerToSpmd(applySchedule(p, mesh, schedule));
   const inputs = sampleInputs(p, seed);
   const expected = evaluate(p, inputs);
@@ -68,7 +77,10 @@ export function checkSpmdEquivalence(p: Program, mesh: Mesh, schedule: readonly 
     for (let i = 0; i < want.length; i++) {
       const e = Math.abs(want[i] - got.data[i]) / (1 + Math.abs(want[i]));
       // a NaN on one side only is a mismatch; NaN on both sides agrees
-      maxError = Math.max(maxError, Number.isNaN(e) ? (Number.isNaN(want[i]) && Number.isNaN(got.data[i]) ? 0 : Infinity) : e);
+      maxError = Math.max(
+        maxError,
+        Number.isNaN(e) ? (Number.isNaN(want[i]) && Number.isNaN(got.data[i]) ? 0 : Infinity) : e,
+      );
     }
     return { name: o.name, maxError };
   });

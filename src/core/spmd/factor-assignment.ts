@@ -38,12 +38,15 @@ export function assignFactors(
       fa[f] = ok;
     }
   };
-  const order = operands.map((o, i) => i).sort((a, b) => tensorBytes(operands[b].type) - tensorBytes(operands[a].type));
+  const order = operands
+    .map((o, i) => i)
+    .sort((a, b) => tensorBytes(operands[b].type) - tensorBytes(operands[a].type));
   if (resultsFirst) results.forEach((r, i) => offer(rule.results[i], r.sharding));
   for (const i of order) offer(rule.operands[i], operands[i].sharding);
   if (!resultsFirst) results.forEach((r, i) => offer(rule.results[i], r.sharding));
   const out = fa.map((x) => x ?? []);
-  for (const m of [...rule.operands, ...rule.results]) if (m) fixLayout(m, out, rule.factorSizes, mesh);
+  for (const m of [...rule.operands, ...rule.results])
+    if (m) fixLayout(m, out, rule.factorSizes, mesh);
   return out;
 }
 
@@ -68,8 +71,17 @@ export function chooseFactors(
 ): string[][] {
   const cost = (fa: string[][]) => {
     let bytes = 0;
-    operands.forEach((o, i) => (bytes += reshardBytes(o, shardingUnder(rule.operands[i], fa, excluded), mesh)));
-    results.forEach((r, i) => (bytes += reshardBytes({ sharding: shardingUnder(rule.results[i], fa, partialOf(fa)), type: r.type }, r.sharding, mesh)));
+    operands.forEach(
+      (o, i) => (bytes += reshardBytes(o, shardingUnder(rule.operands[i], fa, excluded), mesh)),
+    );
+    results.forEach(
+      (r, i) =>
+        (bytes += reshardBytes(
+          { sharding: shardingUnder(rule.results[i], fa, partialOf(fa)), type: r.type },
+          r.sharding,
+          mesh,
+        )),
+    );
     return bytes;
   };
   const a = assignFactors(rule, results, operands, mesh, excluded, true);
@@ -81,14 +93,22 @@ export function chooseFactors(
  *  else the bytes of the larger of the two local layouts. */
 export function reshardBytes(from: Placement, to: Sharding, mesh: Mesh): number {
   const s = from.sharding;
-  const refines = s.partial.every((a) => to.partial.includes(a)) && s.dims.every((axes, d) => axes.every((a, k) => to.dims[d][k] === a));
+  const refines =
+    s.partial.every((a) => to.partial.includes(a)) &&
+    s.dims.every((axes, d) => axes.every((a, k) => to.dims[d][k] === a));
   if (refines) return 0;
-  const local = (x: Sharding) => tensorBytes(from.type) / x.dims.reduce((n, axes) => n * axesSize(axes, mesh), 1);
+  const local = (x: Sharding) =>
+    tensorBytes(from.type) / x.dims.reduce((n, axes) => n * axesSize(axes, mesh), 1);
   return Math.max(local(s), local(to));
 }
 
 /** Clears minor factors of a compound dim whose major factors are not fully split. */
-function fixLayout(mapping: TensorMapping, fa: string[][], sizes: readonly number[], mesh: Mesh): void {
+function fixLayout(
+  mapping: TensorMapping,
+  fa: string[][],
+  sizes: readonly number[],
+  mesh: Mesh,
+): void {
   for (const factors of mapping) {
     let full = true;
     for (const f of factors) {
@@ -99,6 +119,14 @@ function fixLayout(mapping: TensorMapping, fa: string[][], sizes: readonly numbe
 }
 
 /** The dim shardings a tensor gets under a factor assignment. */
-export function shardingUnder(mapping: TensorMapping, fa: readonly string[][], partial: readonly string[] = []): Sharding {
-  return { dims: mapping.map((factors) => factors.flatMap((f) => fa[f])), partial: [...partial], replicated: [] };
+export function shardingUnder(
+  mapping: TensorMapping,
+  fa: readonly string[][],
+  partial: readonly string[] = [],
+): Sharding {
+  return {
+    dims: mapping.map((factors) => factors.flatMap((f) => fa[f])),
+    partial: [...partial],
+    replicated: [],
+  };
 }

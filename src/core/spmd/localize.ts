@@ -20,7 +20,13 @@ export interface LocalOp {
  * sharding; dims the factor rules let be sharded (pass-through) are whole-dim in every
  * slice/pad/gather, so their local bounds are simply the local sizes.
  */
-export function localAttrs(op: Op, p: Program, results: readonly Sharding[], locals: readonly Value[], mesh: Mesh): LocalOp {
+export function localAttrs(
+  op: Op,
+  p: Program,
+  results: readonly Sharding[],
+  locals: readonly Value[],
+  mesh: Mesh,
+): LocalOp {
   const global = (i: number) => p.values[op.results[i]].type.shape;
   const local0 = () => localShape(global(0), results[0], mesh);
   switch (op.kind) {
@@ -46,7 +52,12 @@ export function localAttrs(op: Op, p: Program, results: readonly Sharding[], loc
       if (typeof a.value === 'number') return { attrs: { ...a, shape: local0() } };
       const sharded = results[0].dims.flatMap((axes, d) => (axes.length ? [{ axes, d }] : []));
       if (sharded.length === 0) return { attrs: a };
-      return { attrs: a, after: (b, [x]) => [sharded.reduce((v, { axes, d }) => b.op1('shard_slice', [v], { axes, dim: d }), x)] };
+      return {
+        attrs: a,
+        after: (b, [x]) => [
+          sharded.reduce((v, { axes, d }) => b.op1('shard_slice', [v], { axes, dim: d }), x),
+        ],
+      };
     }
     case 'slice': {
       const a = op.attrs as OpAttrs['slice'];
@@ -66,7 +77,9 @@ export function localAttrs(op: Op, p: Program, results: readonly Sharding[], loc
       const a = op.attrs as OpAttrs['gather'];
       const operand = locals[0].type.shape;
       const full = p.values[op.operands[0]].type.shape;
-      return { attrs: { ...a, sliceSizes: a.sliceSizes.map((s, d) => (s === full[d] ? operand[d] : s)) } };
+      return {
+        attrs: { ...a, sliceSizes: a.sliceSizes.map((s, d) => (s === full[d] ? operand[d] : s)) },
+      };
     }
     case 'custom_call':
       return { attrs: op.attrs };

@@ -67,19 +67,36 @@ class Lowering {
       const s = this.recorded(id);
       const nonPartial = { ...s, partial: [] };
       inputShardings.push(nonPartial);
-      const local: Value = b.atScope(v.scope, () => b.input(v.name.slice(v.scope ? v.scope.length + 1 : 0), localShape(v.type.shape, nonPartial, this.mesh), v.type.dtype, v.role!));
+      const local: Value = b.atScope(v.scope, () =>
+        b.input(
+          v.name.slice(v.scope ? v.scope.length + 1 : 0),
+          localShape(v.type.shape, nonPartial, this.mesh),
+          v.type.dtype,
+          v.role!,
+        ),
+      );
       localInputs.push(local);
       this.bind(env, id, { value: local, sharding: nonPartial, reduction: 'sum' });
     }
     this.lowerOps(p.main.ops, env);
     const outputShardings: Sharding[] = [];
     for (const o of p.outputs) {
-      const want = o.aliases !== undefined ? inputShardings[o.aliases] : { ...this.recorded(o.value), partial: [] };
+      const want =
+        o.aliases !== undefined
+          ? inputShardings[o.aliases]
+          : { ...this.recorded(o.value), partial: [] };
       const placed = this.get(env, o.value, want, `program output '${o.name}'`, '', 'optimizer');
       outputShardings.push(want);
       b.output(o.name, placed.value, o.aliases !== undefined ? localInputs[o.aliases] : undefined);
     }
-    return { program: b.build(), mesh: this.mesh, collectives: this.collectives, inputShardings, outputShardings, localOf: this.localOf };
+    return {
+      program: b.build(),
+      mesh: this.mesh,
+      collectives: this.collectives,
+      inputShardings,
+      outputShardings,
+      localOf: this.localOf,
+    };
   }
 
   private bind(env: Env, id: ValueId, placed: Placed): void {
@@ -88,7 +105,14 @@ class Lowering {
   }
 
   /** The value laid out as `want`, resharding (and caching the result) when needed. */
-  private get(env: Env, id: ValueId, want: Sharding, reason: string, scope: string, phase: Op['phase']): Placed {
+  private get(
+    env: Env,
+    id: ValueId,
+    want: Sharding,
+    reason: string,
+    scope: string,
+    phase: Op['phase'],
+  ): Placed {
     const versions = env.get(id);
     if (!versions) throw new Error(`SPMD lowering: value %${id} used before it is lowered`);
     const key = shardingToString(want);
@@ -117,7 +141,8 @@ class Lowering {
   }
 
   private lowerOps(ops: readonly Op[], env: Env): void {
-    for (const op of ops) this.b.atScope(op.scope, () => this.b.withPhase(op.phase, () => this.lowerOp(op, env)));
+    for (const op of ops)
+      this.b.atScope(op.scope, () => this.b.withPhase(op.phase, () => this.lowerOp(op, env)));
   }
 
   private lowerOp(op: Op, env: Env): void {
@@ -130,7 +155,10 @@ class Lowering {
     const fa = chooseFactors(
       rule,
       op.results.map((v) => ({ sharding: this.recorded(v), type: types(v) })),
-      op.operands.map((v, i) => ({ sharding: this.drivingAxes(op, v, operandPlaced[i].sharding), type: types(v) })),
+      op.operands.map((v, i) => ({
+        sharding: this.drivingAxes(op, v, operandPlaced[i].sharding),
+        type: types(v),
+      })),
       this.mesh,
       keepPartial,
       (f) => [...keepPartial, ...reductionAxes(rule, f)],
@@ -143,18 +171,24 @@ class Lowering {
       const extra = op.kind === 'scatter' && i === 0 ? reduced : [];
       return shardingUnder(rule.operands[i], fa, [...keepPartial, ...extra]);
     };
-    const locals = op.operands.map((v, i) => this.get(env, v, want(i), reason(i), op.scope, op.phase).value);
+    const locals = op.operands.map(
+      (v, i) => this.get(env, v, want(i), reason(i), op.scope, op.phase).value,
+    );
     const partial = [...keepPartial, ...reduced];
     const resultShardings = op.results.map((_, i) => shardingUnder(rule.results[i], fa, partial));
     const results = this.emit(op, locals, resultShardings);
     const reduction = partialReduction(op, operandPlaced, keepPartial.length > 0);
-    op.results.forEach((v, i) => this.bind(env, v, { value: results[i], sharding: resultShardings[i], reduction }));
+    op.results.forEach((v, i) =>
+      this.bind(env, v, { value: results[i], sharding: resultShardings[i], reduction }),
+    );
   }
 
   private emit(op: Op, locals: Value[], resultShardings: Sharding[]): Value[] {
     const { b } = this;
     const { attrs, after } = localAttrs(op, this.p, resultShardings, locals, this.mesh);
-    const out = b.op(op.kind, locals, attrs as OpAttrs[typeof op.kind], { regions: op.regions.map((r) => this.lowerScalarRegion(r)) });
+    const out = b.op(op.kind, locals, attrs as OpAttrs[typeof op.kind], {
+      regions: op.regions.map((r) => this.lowerScalarRegion(r)),
+    });
     return after ? after(b, out) : out;
   }
 
@@ -164,7 +198,13 @@ class Lowering {
     return this.b.region(
       r.params.map((v) => this.p.values[v].type),
       (...params) => {
-        r.params.forEach((v, i) => this.bind(env, v, { value: params[i], sharding: rep(this.p.values[v].type.shape.length), reduction: 'sum' }));
+        r.params.forEach((v, i) =>
+          this.bind(env, v, {
+            value: params[i],
+            sharding: rep(this.p.values[v].type.shape.length),
+            reduction: 'sum',
+          }),
+        );
         this.lowerOps(r.ops, env);
         return r.yields.map((y) => env.get(y)![0].value);
       },
@@ -175,30 +215,70 @@ class Lowering {
   private lowerRegionOp(op: Op, env: Env): void {
     const isWhile = op.kind === 'while';
     const carried = isWhile ? op.operands : op.operands.slice(1);
-    const want = carried.map((_, i) => ({ ...this.recorded(op.regions[isWhile ? 1 : 0].params[i]), partial: [] as string[] }));
-    const args = carried.map((v, i) => this.get(env, v, want[i], `carried value ${i} of ${op.kind} (op #${op.id})`, op.scope, op.phase).value);
-    const index = isWhile ? [] : [this.get(env, op.operands[0], rep(0), `index of case (op #${op.id})`, op.scope, op.phase).value];
-    const outWant = isWhile ? want : op.results.map((v) => ({ ...this.recorded(v), partial: [] as string[] }));
+    const want = carried.map((_, i) => ({
+      ...this.recorded(op.regions[isWhile ? 1 : 0].params[i]),
+      partial: [] as string[],
+    }));
+    const args = carried.map(
+      (v, i) =>
+        this.get(
+          env,
+          v,
+          want[i],
+          `carried value ${i} of ${op.kind} (op #${op.id})`,
+          op.scope,
+          op.phase,
+        ).value,
+    );
+    const index = isWhile
+      ? []
+      : [
+          this.get(env, op.operands[0], rep(0), `index of case (op #${op.id})`, op.scope, op.phase)
+            .value,
+        ];
+    const outWant = isWhile
+      ? want
+      : op.results.map((v) => ({ ...this.recorded(v), partial: [] as string[] }));
     const saved = this.trips;
     if (isWhile) this.trips *= (op.attrs as OpAttrs['while']).tripCount;
-    const regions = op.regions.map((r, k) => this.lowerBody(r, want, isWhile && k === 0 ? undefined : outWant));
+    const regions = op.regions.map((r, k) =>
+      this.lowerBody(r, want, isWhile && k === 0 ? undefined : outWant),
+    );
     this.trips = saved;
     const results = this.b.op(op.kind, [...index, ...args], op.attrs, { regions });
-    op.results.forEach((v, i) => this.bind(env, v, { value: results[i], sharding: outWant[i], reduction: 'sum' }));
+    op.results.forEach((v, i) =>
+      this.bind(env, v, { value: results[i], sharding: outWant[i], reduction: 'sum' }),
+    );
   }
 
-  private lowerBody(r: Region, paramShardings: readonly Sharding[], yieldShardings: readonly Sharding[] | undefined): Region {
-    return this.b.region(this.localTypes(r.params, paramShardings), this.bodyFn(r, paramShardings, yieldShardings));
+  private lowerBody(
+    r: Region,
+    paramShardings: readonly Sharding[],
+    yieldShardings: readonly Sharding[] | undefined,
+  ): Region {
+    return this.b.region(
+      this.localTypes(r.params, paramShardings),
+      this.bodyFn(r, paramShardings, yieldShardings),
+    );
   }
 
   private localTypes(params: readonly ValueId[], shardings: readonly Sharding[]) {
-    return params.map((v, i) => ({ shape: localShape(this.p.values[v].type.shape, shardings[i], this.mesh), dtype: this.p.values[v].type.dtype }));
+    return params.map((v, i) => ({
+      shape: localShape(this.p.values[v].type.shape, shardings[i], this.mesh),
+      dtype: this.p.values[v].type.dtype,
+    }));
   }
 
-  private bodyFn(r: Region, paramShardings: readonly Sharding[], yieldShardings: readonly Sharding[] | undefined) {
+  private bodyFn(
+    r: Region,
+    paramShardings: readonly Sharding[],
+    yieldShardings: readonly Sharding[] | undefined,
+  ) {
     const env: Env = new Map();
     return (...params: Value[]) => {
-      r.params.forEach((v, i) => this.bind(env, v, { value: params[i], sharding: paramShardings[i], reduction: 'sum' }));
+      r.params.forEach((v, i) =>
+        this.bind(env, v, { value: params[i], sharding: paramShardings[i], reduction: 'sum' }),
+      );
       this.lowerOps(r.ops, env);
       return r.yields.map((y, i) => {
         const want = yieldShardings ? yieldShardings[i] : rep(this.p.values[y].type.shape.length);
@@ -213,11 +293,26 @@ class Lowering {
     const outWant = callee.results.map((v) => ({ ...this.recorded(v), partial: [] as string[] }));
     if (!this.funcs.has(callee.name)) {
       const r: Region = { params: callee.params, ops: callee.ops, yields: callee.results };
-      this.funcs.set(callee.name, this.b.atScope('', () => this.b.func(callee.name, this.localTypes(callee.params, want), this.bodyFn(r, want, outWant))));
+      this.funcs.set(
+        callee.name,
+        this.b.atScope('', () =>
+          this.b.func(
+            callee.name,
+            this.localTypes(callee.params, want),
+            this.bodyFn(r, want, outWant),
+          ),
+        ),
+      );
     }
-    const args = op.operands.map((v, i) => this.get(env, v, want[i], `argument ${i} of call @${callee.name}`, op.scope, op.phase).value);
+    const args = op.operands.map(
+      (v, i) =>
+        this.get(env, v, want[i], `argument ${i} of call @${callee.name}`, op.scope, op.phase)
+          .value,
+    );
     const results = this.b.op('call', args, op.attrs as OpAttrs['call']);
-    op.results.forEach((v, i) => this.bind(env, v, { value: results[i], sharding: outWant[i], reduction: 'sum' }));
+    op.results.forEach((v, i) =>
+      this.bind(env, v, { value: results[i], sharding: outWant[i], reduction: 'sum' }),
+    );
   }
 
   /** An operand's sharding without the axes whose tactic does not let them drive this op (ZeRO's storage axes). */
@@ -228,22 +323,37 @@ class Lowering {
       return !o || tacticDrivesOp(this.r, o.tactic, op);
     };
     if (s.dims.every((axes) => axes.every(keep))) return s;
-    return { ...s, dims: s.dims.map((axes) => {
-      const k = axes.findIndex((a) => !keep(a));
-      return k < 0 ? axes : axes.slice(0, k);
-    }) };
+    return {
+      ...s,
+      dims: s.dims.map((axes) => {
+        const k = axes.findIndex((a) => !keep(a));
+        return k < 0 ? axes : axes.slice(0, k);
+      }),
+    };
   }
 
   /** Partial axes every operand shares, kept when the op is linear in them (saves all-reduces). */
   private partialPassThrough(op: Op, operands: readonly Placed[]): string[] {
     if (operands.length === 0 || operands.some((o) => o.reduction !== 'sum')) return [];
     if (LINEAR_UNARY.has(op.kind) && operands.length === 1) {
-      if (op.kind === 'convert' && !this.p.values[op.results[0]].type.dtype.startsWith('f') && this.p.values[op.results[0]].type.dtype !== 'bf16') return [];
+      if (
+        op.kind === 'convert' &&
+        !this.p.values[op.results[0]].type.dtype.startsWith('f') &&
+        this.p.values[op.results[0]].type.dtype !== 'bf16'
+      )
+        return [];
       return [...operands[0].sharding.partial];
     }
     if (LINEAR_SUM.has(op.kind)) {
       const p0 = operands[0].sharding.partial;
-      if (operands.every((o) => o.sharding.partial.length === p0.length && o.sharding.partial.every((a) => p0.includes(a)))) return [...p0];
+      if (
+        operands.every(
+          (o) =>
+            o.sharding.partial.length === p0.length &&
+            o.sharding.partial.every((a) => p0.includes(a)),
+        )
+      )
+        return [...p0];
     }
     return [];
   }
@@ -258,7 +368,11 @@ function reductionAxes(rule: FactorRule, fa: readonly string[][]): string[] {
 }
 
 /** How the parts of a partial result combine: the combiner of a reduce, reduce_window or scatter, else a sum. */
-function partialReduction(op: Op, operands: readonly Placed[], passThrough: boolean): CollectiveReduction {
+function partialReduction(
+  op: Op,
+  operands: readonly Placed[],
+  passThrough: boolean,
+): CollectiveReduction {
   if (passThrough) return operands[0].reduction;
   if (op.kind !== 'reduce' && op.kind !== 'reduce_window' && op.kind !== 'scatter') return 'sum';
   const body = op.regions[0]?.ops;

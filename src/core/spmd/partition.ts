@@ -54,5 +54,14 @@ export function collectivesJson(spmd: SpmdProgram): CollectiveJson[] {
 }
 
 export function conflictsJson(conflicts: readonly Conflict[]) {
-  return conflicts.map((c) => ({ op: c.opId, kind: c.opKind, scope: c.scope, factor: c.factor, reason: c.kind, tactic: c.tactic, competing: c.competing, message: c.message }));
+  return conflicts.map((c) => ({
+    op: c.opId,
+    kind: c.opKind,
+    scope: c.scope,
+    factor: c.factor,
+    reason: c.kind,
+    tactic: c.tactic,
+    competing: c.competing,
+    message: c.message,
+  }));
 }

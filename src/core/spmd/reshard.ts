@@ -11,7 +11,12 @@ export interface Placed {
   readonly reduction: CollectiveReduction;
 }
 
-export type EmitHook = (kind: CollectiveKind, axes: readonly string[], result: Value, operand: Value) => void;
+export type EmitHook = (
+  kind: CollectiveKind,
+  axes: readonly string[],
+  result: Value,
+  operand: Value,
+) => void;
 
 /**
  * Emits the collectives that turn `from` into `to` (the reshard table of DESIGN.md):
@@ -36,9 +41,18 @@ export function reshard(b: ProgramBuilder, x: Placed, to: Sharding, emit: EmitHo
   from.dims.forEach((axes, d) => {
     const drop = axes.slice(cur[d].length);
     if (drop.length === 0) return;
-    const target = drop.length === 1 ? to.dims.findIndex((t, e) => e !== d && t[cur[e].length] === drop[0] && isPrefix(cur[e], t)) : -1;
+    const target =
+      drop.length === 1
+        ? to.dims.findIndex(
+            (t, e) => e !== d && t[cur[e].length] === drop[0] && isPrefix(cur[e], t),
+          )
+        : -1;
     if (target >= 0) {
-      op('all-to-all', b.op1('all_to_all', [v], { axes: drop, splitDim: target, concatDim: d }), drop);
+      op(
+        'all-to-all',
+        b.op1('all_to_all', [v], { axes: drop, splitDim: target, concatDim: d }),
+        drop,
+      );
       cur[target] = [...cur[target], drop[0]];
     } else {
       op('all-gather', b.op1('all_gather', [v], { axes: drop, dim: d }), drop);
@@ -50,11 +64,20 @@ export function reshard(b: ProgramBuilder, x: Placed, to: Sharding, emit: EmitHo
     if (to.partial.includes(a)) continue;
     const d = to.dims.findIndex((t, e) => t[cur[e].length] === a && isPrefix(cur[e], t));
     if (d >= 0) {
-      op('reduce-scatter', b.op1('reduce_scatter', [v], { axes: [a], dim: d, reduction: x.reduction }), [a]);
+      op(
+        'reduce-scatter',
+        b.op1('reduce_scatter', [v], { axes: [a], dim: d, reduction: x.reduction }),
+        [a],
+      );
       cur[d] = [...cur[d], a];
     } else reduceAll.push(a);
   }
-  if (reduceAll.length) op('all-reduce', b.op1('all_reduce', [v], { axes: reduceAll, reduction: x.reduction }), reduceAll);
+  if (reduceAll.length)
+    op(
+      'all-reduce',
+      b.op1('all_reduce', [v], { axes: reduceAll, reduction: x.reduction }),
+      reduceAll,
+    );
   // 3. replicated → partial: only rank 0 of the new partial axes keeps the value
   const newPartial = to.partial.filter((a) => !from.partial.includes(a));
   if (newPartial.length) {

@@ -24,7 +24,13 @@ describe('applySchedule', () => {
     expect(r.final.dims[wq.id]).toEqual([[], ['model']]);
     expect(r.final.dims[wo.id]).toEqual([['model'], []]);
     // the attention scores [b, heads, s, s] are split on heads, reached by propagation
-    const scores = program.values.find((v) => v.scope === 'layers/0/attn/core' && v.type.shape.length === 4 && v.type.shape[2] === 8 && v.type.shape[3] === 8)!;
+    const scores = program.values.find(
+      (v) =>
+        v.scope === 'layers/0/attn/core' &&
+        v.type.shape.length === 4 &&
+        v.type.shape[2] === 8 &&
+        v.type.shape[3] === 8,
+    )!;
     expect(r.final.dims[scores.id].flat()).toEqual(['model']);
     const origin = r.final.origins[scores.id].get('model')!;
     expect(origin.tactic).toBe(0);
@@ -35,8 +41,12 @@ describe('applySchedule', () => {
   it('keeps every earlier step: a later tactic only adds axes', () => {
     const r = applySchedule(program, mesh, parseSchedule('BP(data),MP(model)'));
     const [bp, mp] = r.steps;
-    bp.state.dims.forEach((dims, v) => dims.forEach((axes, d) => expect(mp.state.dims[v][d].slice(0, axes.length)).toEqual(axes)));
-    bp.state.partial.forEach((p, v) => expect(mp.state.partial[v]).toEqual(expect.arrayContaining(p)));
+    bp.state.dims.forEach((dims, v) =>
+      dims.forEach((axes, d) => expect(mp.state.dims[v][d].slice(0, axes.length)).toEqual(axes)),
+    );
+    bp.state.partial.forEach((p, v) =>
+      expect(mp.state.partial[v]).toEqual(expect.arrayContaining(p)),
+    );
   });
 
   it('reuses the unchanged prefix when only the last tactic changes', () => {
@@ -47,16 +57,30 @@ describe('applySchedule', () => {
   });
 
   it('refuses bad tactics with the place and the reason, leaving nothing half-applied', () => {
-    expect(() => applySchedule(program, mesh, parseSchedule('BP(data),EP(model)'))).toThrow(/tactic 2 EP\(model\): matches nothing in program/);
-    expect(() => applySchedule(program, mesh, parseSchedule('MP(pipe)'))).toThrow(/unknown mesh axis 'pipe'; the mesh has data=2,model=2/);
-    expect(() => applySchedule(program, parseMesh('data=3'), parseSchedule('BP(data)'))).toThrow(/dim 0 of 'tokens' has size 4, which does not divide into 3 shards on axis 'data'/);
-    expect(() => applySchedule(program, mesh, parseSchedule('tile("wq$", 5, model)'))).toThrow(/dim 5 is out of range for 'layers\/0\/attn\/wq' of shape \[16,16\]/);
-    expect(() => applySchedule(program, mesh, parseSchedule('tile("(", 0, model)'))).toThrow(/name pattern \/\(\/ is not a valid regular expression/);
+    expect(() => applySchedule(program, mesh, parseSchedule('BP(data),EP(model)'))).toThrow(
+      /tactic 2 EP\(model\): matches nothing in program/,
+    );
+    expect(() => applySchedule(program, mesh, parseSchedule('MP(pipe)'))).toThrow(
+      /unknown mesh axis 'pipe'; the mesh has data=2,model=2/,
+    );
+    expect(() => applySchedule(program, parseMesh('data=3'), parseSchedule('BP(data)'))).toThrow(
+      /dim 0 of 'tokens' has size 4, which does not divide into 3 shards on axis 'data'/,
+    );
+    expect(() => applySchedule(program, mesh, parseSchedule('tile("wq$", 5, model)'))).toThrow(
+      /dim 5 is out of range for 'layers\/0\/attn\/wq' of shape \[16,16\]/,
+    );
+    expect(() => applySchedule(program, mesh, parseSchedule('tile("(", 0, model)'))).toThrow(
+      /name pattern \/\(\/ is not a valid regular expression/,
+    );
   });
 
   it('records a conflict rather than guessing when two tactics disagree', () => {
     // split wq's input dim and the tokens' batch on the same axis: the q projection cannot honour both
-    const r = applySchedule(program, mesh, parseSchedule('BP(model),tile("layers/0/attn/wq$", 0, model)'));
+    const r = applySchedule(
+      program,
+      mesh,
+      parseSchedule('BP(model),tile("layers/0/attn/wq$", 0, model)'),
+    );
     const c = r.conflicts.find((x) => x.scope === 'layers/0/attn');
     expect(c).toBeDefined();
     expect(c!.message).toMatch(/propagation stops here/);
@@ -65,7 +89,10 @@ describe('applySchedule', () => {
 
   it('is deterministic and monotone for random schedules (property)', () => {
     const names = ['BP', 'MP', 'SP', 'EMB', 'Z1', 'Z3'] as const;
-    const tactic = fc.record({ tactic: fc.constantFrom(...names), axis: fc.constantFrom('data', 'model') });
+    const tactic = fc.record({
+      tactic: fc.constantFrom(...names),
+      axis: fc.constantFrom('data', 'model'),
+    });
     fc.assert(
       fc.property(fc.array(tactic, { minLength: 1, maxLength: 4 }), (schedule) => {
         let r;
@@ -79,7 +106,11 @@ describe('applySchedule', () => {
         expect(again.final.dims).toEqual(r.final.dims);
         for (let k = 1; k < r.steps.length; k++) {
           const prev = r.steps[k - 1].state;
-          r.steps[k].state.dims.forEach((dims, v) => dims.forEach((axes, d) => expect(axes.slice(0, prev.dims[v][d].length)).toEqual(prev.dims[v][d])));
+          r.steps[k].state.dims.forEach((dims, v) =>
+            dims.forEach((axes, d) =>
+              expect(axes.slice(0, prev.dims[v][d].length)).toEqual(prev.dims[v][d]),
+            ),
+          );
         }
       }),
       { numRuns: 25 },

@@ -42,9 +42,17 @@ export function graphIndexOf(p: Program): GraphIndex {
  * A bad tactic (unknown axis, matches nothing, does not divide) throws a TacticError naming it;
  * earlier steps are untouched. `previous` lets a re-run reuse the steps whose prefix is unchanged.
  */
-export function applySchedule(program: Program, mesh: Mesh, schedule: readonly Tactic[], previous?: ScheduleResult): ScheduleResult {
+export function applySchedule(
+  program: Program,
+  mesh: Mesh,
+  schedule: readonly Tactic[],
+  previous?: ScheduleResult,
+): ScheduleResult {
   const index = graphIndexOf(program);
-  const reuse = previous && previous.program === program && meshToString(previous.mesh) === meshToString(mesh) ? commonPrefix(previous.steps, schedule) : 0;
+  const reuse =
+    previous && previous.program === program && meshToString(previous.mesh) === meshToString(mesh)
+      ? commonPrefix(previous.steps, schedule)
+      : 0;
   const initial = reuse > 0 ? previous!.initial : new ShardingState(program);
   const steps: TacticStep[] = previous ? previous.steps.slice(0, reuse) : [];
   let state = steps.length ? steps[steps.length - 1].state : initial;
@@ -60,18 +68,43 @@ export function applySchedule(program: Program, mesh: Mesh, schedule: readonly T
     steps.push({ tactic: t, seeds, state: next, conflicts });
     state = next;
   }
-  return { program, mesh, index, initial, steps, final: state, conflicts: steps.flatMap((s) => s.conflicts) };
+  return {
+    program,
+    mesh,
+    index,
+    initial,
+    steps,
+    final: state,
+    conflicts: steps.flatMap((s) => s.conflicts),
+  };
 }
 
 function commonPrefix(steps: readonly TacticStep[], schedule: readonly Tactic[]): number {
   let k = 0;
-  while (k < steps.length && k < schedule.length && JSON.stringify(steps[k].tactic) === JSON.stringify(schedule[k])) k++;
+  while (
+    k < steps.length &&
+    k < schedule.length &&
+    JSON.stringify(steps[k].tactic) === JSON.stringify(schedule[k])
+  )
+    k++;
   return k;
 }
 
-function applyTactic(program: Program, mesh: Mesh, index: GraphIndex, state: ShardingState, t: Tactic, k: number, conflicts: Conflict[]): Seed[] {
+function applyTactic(
+  program: Program,
+  mesh: Mesh,
+  index: GraphIndex,
+  state: ShardingState,
+  t: Tactic,
+  k: number,
+  conflicts: Conflict[],
+): Seed[] {
   const where = `tactic ${k + 1} ${tacticToString(t)}`;
-  if (!meshHasAxis(mesh, t.axis)) throw new TacticError(`${where}: unknown mesh axis '${t.axis}'; the mesh has ${meshToString(mesh)}`, k);
+  if (!meshHasAxis(mesh, t.axis))
+    throw new TacticError(
+      `${where}: unknown mesh axis '${t.axis}'; the mesh has ${meshToString(mesh)}`,
+      k,
+    );
   let seeds: Seed[];
   let allow = (_: Op) => true;
   try {
@@ -79,8 +112,19 @@ function applyTactic(program: Program, mesh: Mesh, index: GraphIndex, state: Sha
       const ids = selectValues(program, t.select);
       seeds = ids.map((value) =>
         t.tactic === 'tile'
-          ? { action: 'tile' as const, value, dim: t.dim, axis: t.axis, why: `tile dim ${t.dim} of ${program.values[value].name || '%' + value}` }
-          : { action: 'replicate' as const, value, axis: t.axis, why: `replicate ${program.values[value].name || '%' + value}` },
+          ? {
+              action: 'tile' as const,
+              value,
+              dim: t.dim,
+              axis: t.axis,
+              why: `tile dim ${t.dim} of ${program.values[value].name || '%' + value}`,
+            }
+          : {
+              action: 'replicate' as const,
+              value,
+              axis: t.axis,
+              why: `replicate ${program.values[value].name || '%' + value}`,
+            },
       );
     } else {
       const def = TACTIC_LIBRARY[t.tactic];
@@ -89,10 +133,12 @@ function applyTactic(program: Program, mesh: Mesh, index: GraphIndex, state: Sha
       allow = (op: Op) => def.propagatesThrough(op, program);
     }
   } catch (e) {
-    if (e instanceof SelectorError || e instanceof TacticError) throw new TacticError(`${where}: ${e.message}`, k);
+    if (e instanceof SelectorError || e instanceof TacticError)
+      throw new TacticError(`${where}: ${e.message}`, k);
     throw e;
   }
-  if (seeds.length === 0) throw new TacticError(`${where}: matches nothing in program '${program.name}'`, k);
+  if (seeds.length === 0)
+    throw new TacticError(`${where}: matches nothing in program '${program.name}'`, k);
   for (const s of seeds) checkSeed(program, mesh, state, s, where, k);
   const changed: number[] = [];
   for (const s of seeds) {
@@ -107,18 +153,38 @@ function applyTactic(program: Program, mesh: Mesh, index: GraphIndex, state: Sha
   return seeds;
 }
 
-function checkSeed(program: Program, mesh: Mesh, state: ShardingState, s: Seed, where: string, k: number): void {
+function checkSeed(
+  program: Program,
+  mesh: Mesh,
+  state: ShardingState,
+  s: Seed,
+  where: string,
+  k: number,
+): void {
   const v = program.values[s.value];
   const label = v.name || `%${v.id}`;
   if (s.action === 'replicate') return;
   const shape = v.type.shape;
   if (!Number.isInteger(s.dim) || s.dim < 0 || s.dim >= shape.length)
-    throw new TacticError(`${where}: dim ${s.dim} is out of range for '${label}' of shape [${shape.join(',')}]`, k);
+    throw new TacticError(
+      `${where}: dim ${s.dim} is out of range for '${label}' of shape [${shape.join(',')}]`,
+      k,
+    );
   const shards = axesSize(state.dims[s.value][s.dim], mesh) * meshAxisSize(mesh, s.axis);
   if (shape[s.dim] % shards !== 0)
-    throw new TacticError(`${where}: dim ${s.dim} of '${label}' has size ${shape[s.dim]}, which does not divide into ${shards} shards on axis '${s.axis}' (size ${meshAxisSize(mesh, s.axis)})`, k);
-  if (state.uses(s.value, s.axis) && !state.dims[s.value][s.dim].includes(s.axis) && state.origins[s.value].get(s.axis)?.tactic !== k)
-    throw new TacticError(`${where}: '${label}' already uses axis '${s.axis}' (from tactic ${(state.origins[s.value].get(s.axis)?.tactic ?? 0) + 1}); a later tactic never overrides an earlier one`, k);
+    throw new TacticError(
+      `${where}: dim ${s.dim} of '${label}' has size ${shape[s.dim]}, which does not divide into ${shards} shards on axis '${s.axis}' (size ${meshAxisSize(mesh, s.axis)})`,
+      k,
+    );
+  if (
+    state.uses(s.value, s.axis) &&
+    !state.dims[s.value][s.dim].includes(s.axis) &&
+    state.origins[s.value].get(s.axis)?.tactic !== k
+  )
+    throw new TacticError(
+      `${where}: '${label}' already uses axis '${s.axis}' (from tactic ${(state.origins[s.value].get(s.axis)?.tactic ?? 0) + 1}); a later tactic never overrides an earlier one`,
+      k,
+    );
 }
 
 /**

@@ -13,9 +13,31 @@ const selectorSchema = z
 const axis = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an axis name');
 
 export const tacticSchema = z.discriminatedUnion('tactic', [
-  z.object({ tactic: z.enum(NAMED_TACTICS), axis, scope: z.string().optional(), enabled: z.boolean().optional() }).strict(),
-  z.object({ tactic: z.literal('tile'), axis, dim: z.number().int().nonnegative(), select: selectorSchema, enabled: z.boolean().optional() }).strict(),
-  z.object({ tactic: z.literal('replicate'), axis, select: selectorSchema, enabled: z.boolean().optional() }).strict(),
+  z
+    .object({
+      tactic: z.enum(NAMED_TACTICS),
+      axis,
+      scope: z.string().optional(),
+      enabled: z.boolean().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      tactic: z.literal('tile'),
+      axis,
+      dim: z.number().int().nonnegative(),
+      select: selectorSchema,
+      enabled: z.boolean().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      tactic: z.literal('replicate'),
+      axis,
+      select: selectorSchema,
+      enabled: z.boolean().optional(),
+    })
+    .strict(),
 ]);
 
 /** A schedule as JSON: `{"version": 1, "tactics": [...]}` or a bare array of tactics. */
@@ -27,7 +49,9 @@ export function scheduleFromJson(json: unknown): Tactic[] {
   const r = Array.isArray(json) ? tacticsSchema.safeParse(json) : scheduleSchema.safeParse(json);
   if (!r.success) {
     const issue = r.error.issues[0];
-    throw new TacticError(`invalid schedule JSON at ${issue.path.join('.') || '(top)'}: ${issue.message}`);
+    throw new TacticError(
+      `invalid schedule JSON at ${issue.path.join('.') || '(top)'}: ${issue.message}`,
+    );
   }
   return (Array.isArray(r.data) ? r.data : r.data.tactics) as Tactic[];
 }
@@ -37,7 +61,9 @@ export function scheduleToJson(s: readonly Tactic[]): { version: 1; tactics: Tac
 }
 
 export function scheduleToString(s: readonly Tactic[]): string {
-  return s.map((t) => (t.enabled === false ? `!${tacticToString(t)}` : tacticToString(t))).join(',');
+  return s
+    .map((t) => (t.enabled === false ? `!${tacticToString(t)}` : tacticToString(t)))
+    .join(',');
 }
 
 type Arg = { key?: string; value: string | number; quoted: boolean };
@@ -80,7 +106,9 @@ export function parseSchedule(text: string): Tactic[] {
     const m = /^[^,()=\s]+/.exec(text.slice(i));
     if (!m) fail('expected a value');
     i += m![0].length;
-    return /^\d+$/.test(m![0]) ? { value: Number(m![0]), quoted: false } : { value: m![0], quoted: false };
+    return /^\d+$/.test(m![0])
+      ? { value: Number(m![0]), quoted: false }
+      : { value: m![0], quoted: false };
   };
   ws();
   while (i < text.length) {
@@ -134,19 +162,41 @@ function buildTactic(name: string, args: Arg[], enabled: boolean, src: string): 
   const en = enabled ? {} : { enabled: false };
   const selectorExtras = () => ({
     ...(kw.has('scope') ? { scope: kw.get('scope')! } : {}),
-    ...(kw.has('role') ? { role: kw.get('role')!.split('|') as ('data' | 'param' | 'optState')[] } : {}),
-    ...(kw.has('kind') ? { kind: kw.get('kind')!.split('|') as ('input' | 'activation' | 'gradient' | 'update')[] } : {}),
+    ...(kw.has('role')
+      ? { role: kw.get('role')!.split('|') as ('data' | 'param' | 'optState')[] }
+      : {}),
+    ...(kw.has('kind')
+      ? { kind: kw.get('kind')!.split('|') as ('input' | 'activation' | 'gradient' | 'update')[] }
+      : {}),
   });
   let t: unknown;
   if ((NAMED_TACTICS as readonly string[]).includes(name)) {
     if (pos.length !== 1) bad(`${name} takes one mesh axis, e.g. ${name}(data)`);
-    t = { tactic: name, axis: String(pos[0].value), ...(kw.has('scope') ? { scope: kw.get('scope') } : {}), ...en };
+    t = {
+      tactic: name,
+      axis: String(pos[0].value),
+      ...(kw.has('scope') ? { scope: kw.get('scope') } : {}),
+      ...en,
+    };
   } else if (name === 'tile') {
-    if (pos.length !== 3 || typeof pos[1].value !== 'number') bad('tile takes (name pattern, dim, axis), e.g. tile("attn/wq$", 1, model)');
-    t = { tactic: 'tile', axis: String(pos[2].value), dim: pos[1].value, select: { name: String(pos[0].value), ...selectorExtras() }, ...en };
+    if (pos.length !== 3 || typeof pos[1].value !== 'number')
+      bad('tile takes (name pattern, dim, axis), e.g. tile("attn/wq$", 1, model)');
+    t = {
+      tactic: 'tile',
+      axis: String(pos[2].value),
+      dim: pos[1].value,
+      select: { name: String(pos[0].value), ...selectorExtras() },
+      ...en,
+    };
   } else if (name === 'replicate') {
-    if (pos.length !== 2) bad('replicate takes (name pattern, axis), e.g. replicate("embed/", model)');
-    t = { tactic: 'replicate', axis: String(pos[1].value), select: { name: String(pos[0].value), ...selectorExtras() }, ...en };
+    if (pos.length !== 2)
+      bad('replicate takes (name pattern, axis), e.g. replicate("embed/", model)');
+    t = {
+      tactic: 'replicate',
+      axis: String(pos[1].value),
+      select: { name: String(pos[0].value), ...selectorExtras() },
+      ...en,
+    };
   } else {
     bad(`unknown tactic '${name}'; known: ${[...NAMED_TACTICS, 'tile', 'replicate'].join(', ')}`);
   }

@@ -17,7 +17,9 @@ export function compileRegex(source: string, what: string): RegExp {
   try {
     return new RegExp(source);
   } catch (e) {
-    throw new SelectorError(`${what} /${source}/ is not a valid regular expression: ${(e as Error).message}`);
+    throw new SelectorError(
+      `${what} /${source}/ is not a valid regular expression: ${(e as Error).message}`,
+    );
   }
 }
 

@@ -8,14 +8,41 @@ export type NamedTacticName = (typeof NAMED_TACTICS)[number];
 
 /** One step of a schedule, as the user writes it (and as JSON stores it). */
 export type Tactic =
-  | { readonly tactic: NamedTacticName; readonly axis: string; readonly scope?: string; readonly enabled?: boolean }
-  | { readonly tactic: 'tile'; readonly axis: string; readonly dim: number; readonly select: Selector; readonly enabled?: boolean }
-  | { readonly tactic: 'replicate'; readonly axis: string; readonly select: Selector; readonly enabled?: boolean };
+  | {
+      readonly tactic: NamedTacticName;
+      readonly axis: string;
+      readonly scope?: string;
+      readonly enabled?: boolean;
+    }
+  | {
+      readonly tactic: 'tile';
+      readonly axis: string;
+      readonly dim: number;
+      readonly select: Selector;
+      readonly enabled?: boolean;
+    }
+  | {
+      readonly tactic: 'replicate';
+      readonly axis: string;
+      readonly select: Selector;
+      readonly enabled?: boolean;
+    };
 
 /** An action a tactic seeds before propagation runs. */
 export type Seed =
-  | { readonly action: 'tile'; readonly value: ValueId; readonly dim: number; readonly axis: string; readonly why: string }
-  | { readonly action: 'replicate'; readonly value: ValueId; readonly axis: string; readonly why: string };
+  | {
+      readonly action: 'tile';
+      readonly value: ValueId;
+      readonly dim: number;
+      readonly axis: string;
+      readonly why: string;
+    }
+  | {
+      readonly action: 'replicate';
+      readonly value: ValueId;
+      readonly axis: string;
+      readonly why: string;
+    };
 
 export interface SeedContext {
   readonly program: Program;

@@ -206,7 +206,13 @@ export function opFactorRule(op: Op, types: (id: ValueId) => TensorType): Factor
       const b = new RuleBuilder(ins, shapesOf(op.results, types));
       for (let d = 0; d < x.length; d++) {
         if (u[d] === x[d]) b.factor([d, d], [d], x[d]);
-        else b.factor([d], [d], x[d], 'needReplication').factor([NULL_DIM, d], [], u[d], 'needReplication');
+        else
+          b.factor([d], [d], x[d], 'needReplication').factor(
+            [NULL_DIM, d],
+            [],
+            u[d],
+            'needReplication',
+          );
       }
       return b.build();
     }

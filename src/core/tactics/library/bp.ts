@@ -12,7 +12,10 @@ export const BP: TacticDefinition = {
     // with gradient accumulation data inputs are [microBatches, batch, ...]
     const dim = (ctx.program.meta.microBatches ?? 1) > 1 ? 1 : 0;
     return inputsInScope(ctx, (v) => v.role === 'data' && v.type.shape.length > dim).map((v) => {
-      if (v.type.shape[dim] <= 1) throw new TacticError(`BP(${axis}): data input '${v.name}' has batch size ${v.type.shape[dim]} on dim ${dim}; nothing to split`);
+      if (v.type.shape[dim] <= 1)
+        throw new TacticError(
+          `BP(${axis}): data input '${v.name}' has batch size ${v.type.shape[dim]} on dim ${dim}; nothing to split`,
+        );
       return tile(v, dim, axis, `BP: batch dim ${dim} of data input ${v.name}`);
     });
   },

@@ -30,5 +30,7 @@ export function tile(v: Value, dim: number, axis: string, why: string): Seed {
 
 /** Name patterns are anchored at a path component so `wo` never matches `two`. */
 export function namePattern(alternatives: readonly string[]): RegExp {
-  return new RegExp(`(^|[/.'\\[])(${alternatives.join('|')})(['\\]]*)(/kernel|/weight|/w|\\.weight)?$`);
+  return new RegExp(
+    `(^|[/.'\\[])(${alternatives.join('|')})(['\\]]*)(/kernel|/weight|/w|\\.weight)?$`,
+  );
 }

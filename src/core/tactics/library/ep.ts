@@ -15,9 +15,15 @@ export const EP: TacticDefinition = {
   title: 'Expert parallelism',
   summary: 'Split the expert dimension of mixture-of-experts weights on the axis.',
   seeds(ctx, axis) {
-    return inputsInScope(ctx, (v) => v.role === 'param' && v.type.shape.length >= 3 && EP_PATTERN.test(v.name)).flatMap((v) =>
+    return inputsInScope(
+      ctx,
+      (v) => v.role === 'param' && v.type.shape.length >= 3 && EP_PATTERN.test(v.name),
+    ).flatMap((v) =>
       dimTakes(ctx, v.id, 0, axis) ? [tile(v, 0, axis, `EP: expert dim of ${v.name}`)] : [],
     );
   },
-  propagatesThrough: (op, program) => /(^|\/)experts$/.test(op.scope) || op.phase === 'optimizer' || (op.kind === 'convert' && program.values[op.operands[0]].role === 'param'),
+  propagatesThrough: (op, program) =>
+    /(^|\/)experts$/.test(op.scope) ||
+    op.phase === 'optimizer' ||
+    (op.kind === 'convert' && program.values[op.operands[0]].role === 'param'),
 };

@@ -7,4 +7,13 @@ import { SP } from './sp.ts';
 import { Z1, Z2, Z3 } from './zero.ts';
 
 /** The named tactic library, in palette order. */
-export const TACTIC_LIBRARY: Readonly<Record<NamedTacticName, TacticDefinition>> = { BP, MP, SP, EMB, Z1, Z2, Z3, EP };
+export const TACTIC_LIBRARY: Readonly<Record<NamedTacticName, TacticDefinition>> = {
+  BP,
+  MP,
+  SP,
+  EMB,
+  Z1,
+  Z2,
+  Z3,
+  EP,
+};

@@ -3,9 +3,52 @@ import type { Seed, TacticDefinition } from '../tactic.ts';
 import { dimTakes, inputsInScope, namePattern, tile } from './common.ts';
 
 /** Default name patterns: the zoo's names and the usual JAX/Flax/PyTorch-export spellings. */
-export const MP_COLUMN = namePattern(['wq', 'wk', 'wv', 'wqkv', 'q_proj', 'k_proj', 'v_proj', 'query', 'key', 'value', 'c_attn', 'wi', 'wi_gate', 'wi_0', 'wi_1', 'fc1', 'c_fc', 'gate_proj', 'up_proj', 'w1', 'w3', 'dense_h_to_4h']);
-export const MP_ROW = namePattern(['wo', 'o_proj', 'out_proj', 'c_proj', 'fc2', 'down_proj', 'w2', 'dense_4h_to_h']);
-export const MP_COLUMN_BIAS = namePattern(['bq', 'bk', 'bv', 'bqkv', 'bi', 'bi_gate', 'wq_bias', 'wk_bias', 'wv_bias', 'wi_bias']);
+export const MP_COLUMN = namePattern([
+  'wq',
+  'wk',
+  'wv',
+  'wqkv',
+  'q_proj',
+  'k_proj',
+  'v_proj',
+  'query',
+  'key',
+  'value',
+  'c_attn',
+  'wi',
+  'wi_gate',
+  'wi_0',
+  'wi_1',
+  'fc1',
+  'c_fc',
+  'gate_proj',
+  'up_proj',
+  'w1',
+  'w3',
+  'dense_h_to_4h',
+]);
+export const MP_ROW = namePattern([
+  'wo',
+  'o_proj',
+  'out_proj',
+  'c_proj',
+  'fc2',
+  'down_proj',
+  'w2',
+  'dense_4h_to_h',
+]);
+export const MP_COLUMN_BIAS = namePattern([
+  'bq',
+  'bk',
+  'bv',
+  'bqkv',
+  'bi',
+  'bi_gate',
+  'wq_bias',
+  'wk_bias',
+  'wv_bias',
+  'wi_bias',
+]);
 
 /**
  * MP: Megatron tensor parallelism. Attention Q/K/V and MLP input weights are split on their
@@ -17,7 +60,8 @@ export const MP_COLUMN_BIAS = namePattern(['bq', 'bk', 'bv', 'bqkv', 'bi', 'bi_g
 export const MP: TacticDefinition = {
   name: 'MP',
   title: 'Megatron model parallelism',
-  summary: 'Column-split Q/K/V and MLP input weights, row-split attention and MLP output weights on the axis.',
+  summary:
+    'Column-split Q/K/V and MLP input weights, row-split attention and MLP output weights on the axis.',
   seeds(ctx, axis) {
     const seeds: Seed[] = [];
     const params = inputsInScope(ctx, (v) => v.role === 'param');

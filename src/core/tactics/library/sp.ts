@@ -13,14 +13,20 @@ export const SP_NORM_SCOPE = /(^|\/)(ln\w*|norm\w*|\w*_norm|layernorm\w*|rmsnorm
 export const SP: TacticDefinition = {
   name: 'SP',
   title: 'Sequence parallelism',
-  summary: 'Split the sequence dimension of the norm/residual activations between Megatron regions on the axis.',
+  summary:
+    'Split the sequence dimension of the norm/residual activations between Megatron regions on the axis.',
   seeds(ctx, axis) {
     const seeds: Seed[] = [];
     const { program } = ctx;
     for (const v of program.values) {
       if (v.kind !== 'activation' || v.def === undefined || v.type.shape.length < 3) continue;
       if (!SP_NORM_SCOPE.test(v.scope) || (ctx.scope && !ctx.scope.test(v.scope))) continue;
-      if (ctx.state.dims[v.id][1].length > 0 || ctx.state.uses(v.id, axis) || !dimTakes(ctx, v.id, 1, axis)) continue;
+      if (
+        ctx.state.dims[v.id][1].length > 0 ||
+        ctx.state.uses(v.id, axis) ||
+        !dimTakes(ctx, v.id, 1, axis)
+      )
+        continue;
       seeds.push(tile(v, 1, axis, `SP: sequence dim of ${v.scope} activation %${v.id}`));
     }
     return seeds;

@@ -12,7 +12,9 @@ function isParamCast(op: Op, program: Program): boolean {
 function parameterGradients(ctx: SeedContext): Value[] {
   const { program } = ctx;
   const params = new Set(program.main.params.filter((id) => program.values[id].role === 'param'));
-  return program.values.filter((v) => v.kind === 'gradient' && v.of !== undefined && params.has(v.of));
+  return program.values.filter(
+    (v) => v.kind === 'gradient' && v.of !== undefined && params.has(v.of),
+  );
 }
 
 function shardFree(ctx: SeedContext, vs: readonly Value[], axis: string, what: string): Seed[] {
@@ -26,7 +28,11 @@ function shardFree(ctx: SeedContext, vs: readonly Value[], axis: string, what: s
 }
 
 function zero(stage: Stage): TacticDefinition {
-  const what = ['optimizer state', 'optimizer state and gradients', 'optimizer state, gradients and parameters'][stage - 1];
+  const what = [
+    'optimizer state',
+    'optimizer state and gradients',
+    'optimizer state, gradients and parameters',
+  ][stage - 1];
   return {
     name: `Z${stage}` as TacticDefinition['name'],
     title: `ZeRO stage ${stage}${stage === 3 ? ' (FSDP)' : ''}`,
@@ -39,7 +45,13 @@ function zero(stage: Stage): TacticDefinition {
       if (stage === 3) seeds.push(...shardFree(ctx, params, axis, 'parameter'));
       else
         for (const p of params)
-          if (!ctx.state.uses(p.id, axis)) seeds.push({ action: 'replicate', value: p.id, axis, why: `Z${stage}: parameters stay replicated` });
+          if (!ctx.state.uses(p.id, axis))
+            seeds.push({
+              action: 'replicate',
+              value: p.id,
+              axis,
+              why: `Z${stage}: parameters stay replicated`,
+            });
       return seeds;
     },
     // ZeRO shards storage, not compute: the forward and backward keep their shardings and the
