@@ -2,6 +2,7 @@ import type { Op, Program, ValueId } from '../ir/program.ts';
 import type { TensorType } from '../ir/shape.ts';
 import { dataflowGroups, type DataflowGroup } from './dataflow.ts';
 import type { FactorRule } from './factor-rule.ts';
+import { groupPlan, opPlan, type OpPlan } from './op-plan.ts';
 import { opFactorRule } from './rules/registry.ts';
 
 /**
@@ -15,6 +16,7 @@ export class GraphIndex {
   readonly users: Op[][];
   readonly groupsOf: DataflowGroup[][];
   private readonly rules = new Map<number, FactorRule | null>();
+  private readonly plans = new Map<object, OpPlan | null>();
   readonly types: (id: ValueId) => TensorType;
 
   constructor(readonly program: Program) {
@@ -35,6 +37,23 @@ export class GraphIndex {
     };
     for (const f of program.funcs.values()) visit(f.ops);
     visit(program.main.ops);
+  }
+
+  /** The op's plan for propagation; undefined for data-flow ops and conservative rules. */
+  plan(op: Op): OpPlan | undefined {
+    let p = this.plans.get(op);
+    if (p === undefined) {
+      const rule = this.rule(op);
+      p = rule && !rule.conservative ? opPlan(op, rule) : null;
+      this.plans.set(op, p);
+    }
+    return p ?? undefined;
+  }
+
+  groupPlan(g: DataflowGroup): OpPlan {
+    let p = this.plans.get(g);
+    if (!p) this.plans.set(g, (p = groupPlan(g, this.types(g.values[0]).shape)));
+    return p;
   }
 
   rule(op: Op): FactorRule | undefined {

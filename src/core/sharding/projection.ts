@@ -81,3 +81,45 @@ export function factorCanGrow(
   }
   return true;
 }
+
+/**
+ * The axes on factor f of dim d of a tensor, without building the whole projection: a dim with
+ * one factor hands over its axis list as is (the common case, no allocation); a compound dim is
+ * filled major to minor as in projectTensor. Undefined when the dim is opaque.
+ */
+export function dimFactorAxes(
+  dimAxes: readonly string[],
+  factors: readonly number[],
+  f: number,
+  factorSizes: readonly number[],
+  mesh: Mesh,
+): readonly string[] | undefined {
+  if (factors.length === 1) return dimAxes;
+  const out: string[][] = factors.map(() => []);
+  let k = 0;
+  let filled = 1;
+  for (const a of dimAxes) {
+    const size = meshAxisSize(mesh, a);
+    while (k < factors.length && filled === factorSizes[factors[k]]) {
+      k++;
+      filled = 1;
+    }
+    if (k >= factors.length || factorSizes[factors[k]] % (filled * size) !== 0) return undefined;
+    out[k].push(a);
+    filled *= size;
+  }
+  return out[factors.indexOf(f)];
+}
+
+/** factorCanGrow for one dim given by its axis list (see there). */
+export function dimFactorCanGrow(dimAxes: readonly string[], factors: readonly number[], f: number, factorSizes: readonly number[], mesh: Mesh): boolean {
+  if (factors.length === 1) return true;
+  const i = factors.indexOf(f);
+  for (let j = 0; j < factors.length; j++) {
+    if (j === i) continue;
+    const n = axesSize(dimFactorAxes(dimAxes, factors, factors[j], factorSizes, mesh) ?? [], mesh);
+    if (j < i && n !== factorSizes[factors[j]]) return false;
+    if (j > i && n !== 1) return false;
+  }
+  return true;
+}

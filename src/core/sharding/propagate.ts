@@ -3,19 +3,14 @@ import { meshAxisSize } from '../mesh/mesh.ts';
 import type { Op, ValueId } from '../ir/program.ts';
 import type { Conflict } from './conflict.ts';
 import type { DataflowGroup } from './dataflow.ts';
-import { factorName, type FactorRule, type TensorMapping } from './factor-rule.ts';
+import { factorName } from './factor-rule.ts';
 import type { GraphIndex } from './graph-index.ts';
-import { axesSize, factorCanGrow, projectTensor, type TensorFactors } from './projection.ts';
+import type { OpPlan } from './op-plan.ts';
+import { axesSize, dimFactorAxes, dimFactorCanGrow } from './projection.ts';
 import type { ShardingState } from './state.ts';
 
 /** Which ops a tactic's propagation may cross (ZeRO tactics stay inside the optimizer update). */
 export type OpFilter = (op: Op) => boolean;
-
-interface Entry {
-  readonly value: ValueId;
-  readonly mapping: TensorMapping;
-  readonly isResult: boolean;
-}
 
 export interface PropagationRun {
   readonly index: GraphIndex;
@@ -38,222 +33,161 @@ export interface PropagationRun {
 export function propagate(run: PropagationRun, changed: Iterable<ValueId>): void {
   const queue: (Op | DataflowGroup)[] = [];
   const queued = new Set<Op | DataflowGroup>();
+  const grown: ValueId[] = [];
+  const push = (item: Op | DataflowGroup) => {
+    if (queued.has(item)) return;
+    queued.add(item);
+    queue.push(item);
+  };
   const touch = (v: ValueId) => {
     const def = run.index.defOp[v];
     if (def) push(def);
     for (const u of run.index.users[v]) push(u);
     for (const g of run.index.groupsOf[v]) push(g);
   };
-  const push = (item: Op | DataflowGroup) => {
-    if (queued.has(item)) return;
-    queued.add(item);
-    queue.push(item);
-  };
   for (const v of changed) touch(v);
-  let steps = 0;
   const limit = 50 * (run.index.ops.length + 16);
   for (let head = 0; head < queue.length; head++) {
+    if (head > limit) throw new Error('propagation did not reach a fixpoint (internal error)');
     const item = queue[head];
     queued.delete(item);
-    if (++steps > limit) throw new Error('propagation did not reach a fixpoint (internal error)');
-    const grown = 'kind' in item ? propagateOp(run, item) : propagateGroup(run, item);
+    grown.length = 0;
+    if ('kind' in item) {
+      if (!run.allow(item)) continue;
+      const plan = run.index.plan(item);
+      if (plan) propagatePlan(run, plan, grown, true);
+    } else {
+      propagatePlan(run, run.index.groupPlan(item), grown, false);
+    }
     for (const v of grown) touch(v);
   }
 }
 
-function propagateOp(run: PropagationRun, op: Op): ValueId[] {
-  if (!run.allow(op)) return [];
-  const rule = run.index.rule(op);
-  if (!rule || rule.conservative) return [];
-  const entries: Entry[] = [
-    ...op.operands.map((value, i) => ({ value, mapping: rule.operands[i], isResult: false })),
-    ...op.results.map((value, i) => ({ value, mapping: rule.results[i], isResult: true })),
-  ];
-  const grown = new Set<ValueId>();
-  rule.factorKinds.forEach((kind, f) => {
-    if (kind === 'passThrough' || kind === 'reduction')
-      propagateFactor(run, op, rule, entries, f, grown);
-  });
-  markPartial(run, op, rule, entries, grown);
-  return [...grown];
-}
-
-function propagateGroup(run: PropagationRun, g: DataflowGroup): ValueId[] {
-  const rank = run.index.types(g.values[0]).shape.length;
-  const mapping: TensorMapping = Array.from({ length: rank }, (_, d) => [d]);
-  const rule: FactorRule = {
-    factorSizes: [...run.index.types(g.values[0]).shape],
-    factorKinds: Array.from({ length: rank }, () => 'passThrough'),
-    operands: g.values.map(() => mapping),
-    results: [],
-  };
-  const entries = g.values.map((value) => ({ value, mapping, isResult: false }));
-  const grown = new Set<ValueId>();
-  for (let f = 0; f < rank; f++) propagateFactor(run, g.op, rule, entries, f, grown);
-  // partial sums flow through data-flow edges unchanged
-  for (const e of entries)
-    for (const src of entries) copyPartial(run, src.value, e.value, g.op, grown);
-  return [...grown];
-}
-
-function propagateFactor(
-  run: PropagationRun,
-  op: Op,
-  rule: FactorRule,
-  entries: readonly Entry[],
-  f: number,
-  grown: Set<ValueId>,
-): void {
-  const holders: { e: Entry; t: TensorFactors; axes: string[] }[] = [];
-  for (const e of entries) {
-    if (!e.mapping || !e.mapping.some((dim) => dim.includes(f))) continue;
-    const t = projectTensor(run.state.dims[e.value], e.mapping, rule.factorSizes, run.mesh);
-    if (t.opaque.has(f)) continue;
-    holders.push({ e, t, axes: t.axes.get(f)! });
+function propagatePlan(run: PropagationRun, plan: OpPlan, grown: ValueId[], isOp: boolean): void {
+  // nothing to carry when no tensor of the op holds anything
+  if (plan.values.every((v) => run.state.isClear(v))) return;
+  const kinds = plan.rule.factorKinds;
+  for (let f = 0; f < kinds.length; f++) {
+    if (kinds[f] === 'passThrough' || kinds[f] === 'reduction') propagateFactor(run, plan, f, grown);
   }
-  if (holders.length < 2) return;
-  let src = holders[0];
-  for (const h of holders) if (h.axes.length > src.axes.length) src = h;
-  let target = src.axes;
-  for (const h of holders) {
+  if (isOp) markPartial(run, plan, grown);
+  else for (const to of plan.values) for (const from of plan.values) copyPartial(run, from, to, plan.op, grown);
+}
+
+function factorAxes(run: PropagationRun, plan: OpPlan, t: number, d: number, f: number): readonly string[] | undefined {
+  return dimFactorAxes(run.state.dimsOf(plan.values[t])[d], plan.mappings[t][d], f, plan.rule.factorSizes, run.mesh);
+}
+
+function propagateFactor(run: PropagationRun, plan: OpPlan, f: number, grown: ValueId[]): void {
+  const h = plan.holders[f];
+  if (h.length < 4) return; // fewer than two tensors hold the factor
+  let target: readonly string[] | undefined;
+  let src = -1;
+  for (let i = 0; i < h.length; i += 2) {
+    const axes = factorAxes(run, plan, h[i], h[i + 1], f);
+    if (axes && (!target || axes.length > target.length)) [target, src] = [axes, h[i]];
+  }
+  if (!target || target.length === 0) return;
+  for (let i = 0; i < h.length; i += 2) {
+    const axes = factorAxes(run, plan, h[i], h[i + 1], f);
+    if (!axes) continue;
     let k = 0;
-    while (k < h.axes.length && h.axes[k] === target[k]) k++;
-    if (k < h.axes.length) {
-      report(
-        run,
-        op,
-        f,
-        'disagree',
-        holders.map((x) => x.e.value),
-        holders.map((x) => x.axes),
-        `the tensors of factor ${factorName(f)} are split on different axes`,
-      );
+    while (k < axes.length && axes[k] === target[k]) k++;
+    if (k < axes.length) {
+      const holders = holderList(run, plan, f);
+      report(run, plan.op, f, 'disagree', holders.map((x) => x.value), holders.map((x) => x.axes), `the tensors of factor ${factorName(f)} are split on different axes`);
       target = target.slice(0, k);
     }
   }
   if (target.length === 0) return;
-  for (const h of holders) {
-    if (h.axes.length >= target.length) continue;
-    extend(run, op, rule, h, f, target, src.e.value, grown);
+  const from = plan.values[src];
+  for (let i = 0; i < h.length; i += 2) {
+    const axes = factorAxes(run, plan, h[i], h[i + 1], f);
+    if (axes && axes.length < target.length) extend(run, plan, h[i], h[i + 1], f, axes, target, from, grown);
   }
+}
+
+function holderList(run: PropagationRun, plan: OpPlan, f: number) {
+  const h = plan.holders[f];
+  const out: { value: ValueId; axes: readonly string[] }[] = [];
+  for (let i = 0; i < h.length; i += 2) out.push({ value: plan.values[h[i]], axes: factorAxes(run, plan, h[i], h[i + 1], f) ?? [] });
+  return out;
 }
 
 function extend(
   run: PropagationRun,
-  op: Op,
-  rule: FactorRule,
-  h: { e: Entry; t: TensorFactors; axes: string[] },
+  plan: OpPlan,
+  t: number,
+  d: number,
   f: number,
+  current: readonly string[],
   target: readonly string[],
   from: ValueId,
-  grown: Set<ValueId>,
+  grown: ValueId[],
 ): void {
-  const v = h.e.value;
-  const d = h.t.dimOf.get(f)!;
-  const others = [from, v];
-  if (!factorCanGrow(f, h.e.mapping[d], h.t, rule.factorSizes, run.mesh)) return;
-  let size = axesSize(h.axes, run.mesh);
-  for (const a of target.slice(h.axes.length)) {
-    if (run.state.partial[v].includes(a)) return; // resolved by the lowering (reduce-scatter), not a conflict
-    if (run.state.uses(v, a)) {
-      const kind = run.state.replicated[v].includes(a) ? 'replicated' : 'axisInUse';
-      report(
-        run,
-        op,
-        f,
-        kind,
-        others,
-        [target, run.state.dims[v].flat()],
-        `axis '${a}' cannot split value %${v}: it is ${kind === 'replicated' ? 'explicitly replicated on it' : 'already split on it elsewhere'}`,
-      );
+  const v = plan.values[t];
+  const { state, mesh } = run;
+  const sizes = plan.rule.factorSizes;
+  if (!dimFactorCanGrow(state.dimsOf(v)[d], plan.mappings[t][d], f, sizes, mesh)) return;
+  let size = axesSize(current, mesh);
+  for (let k = current.length; k < target.length; k++) {
+    const a = target[k];
+    if (state.partialOf(v).includes(a)) return; // resolved by the lowering (reduce-scatter), not a conflict
+    if (state.uses(v, a)) {
+      const replicated = state.replicatedOf(v).includes(a);
+      report(run, plan.op, f, replicated ? 'replicated' : 'axisInUse', [from, v], [target, state.dimsOf(v).flat()], `axis '${a}' cannot split value %${v}: it is ${replicated ? 'explicitly replicated on it' : 'already split on it elsewhere'}`);
       return;
     }
-    size *= meshAxisSize(run.mesh, a);
-    if (rule.factorSizes[f] % size !== 0) {
-      report(
-        run,
-        op,
-        f,
-        'indivisible',
-        others,
-        [target, h.axes],
-        `factor ${factorName(f)} of size ${rule.factorSizes[f]} does not divide into ${size} shards`,
-      );
+    size *= meshAxisSize(mesh, a);
+    if (sizes[f] % size !== 0) {
+      report(run, plan.op, f, 'indivisible', [from, v], [target, current], `factor ${factorName(f)} of size ${sizes[f]} does not divide into ${size} shards`);
       return;
     }
-    run.state.dims[v][d].push(a);
-    const o = run.state.origins[from].get(a);
-    run.state.origins[v].set(a, {
-      tactic: o?.tactic ?? run.tactic,
-      seed: o?.seed ?? 'propagation',
-      viaOp: op.id,
-    });
-    grown.add(v);
+    const o = state.originsOf(from).get(a);
+    state.addDimAxis(v, d, a, { tactic: o?.tactic ?? run.tactic, seed: o?.seed ?? 'propagation', viaOp: plan.op.id });
+    grown.push(v);
   }
 }
 
 /** A reduction factor split the same way in every operand makes the results partial sums over its axes. */
-function markPartial(
-  run: PropagationRun,
-  op: Op,
-  rule: FactorRule,
-  entries: readonly Entry[],
-  grown: Set<ValueId>,
-): void {
-  rule.factorKinds.forEach((kind, f) => {
-    if (kind !== 'reduction') return;
-    let agreed: string[] | undefined;
+function markPartial(run: PropagationRun, plan: OpPlan, grown: ValueId[]): void {
+  const kinds = plan.rule.factorKinds;
+  for (let f = 0; f < kinds.length; f++) {
+    if (kinds[f] !== 'reduction') continue;
+    const h = plan.holders[f];
+    let agreed: readonly string[] | undefined;
     let from: ValueId | undefined;
-    for (const e of entries) {
-      if (e.isResult || !e.mapping.some((dim) => dim.includes(f))) continue;
-      const t = projectTensor(run.state.dims[e.value], e.mapping, rule.factorSizes, run.mesh);
-      const axes = t.opaque.has(f) ? [] : t.axes.get(f)!;
-      if (agreed === undefined) [agreed, from] = [axes, e.value];
-      else if (agreed.join() !== axes.join()) return;
+    let same = true;
+    for (let i = 0; i < h.length && same; i += 2) {
+      if (plan.isResult[h[i]]) continue;
+      const axes = factorAxes(run, plan, h[i], h[i + 1], f) ?? [];
+      if (agreed === undefined) [agreed, from] = [axes, plan.values[h[i]]];
+      else same = agreed.length === axes.length && agreed.every((a, k) => axes[k] === a);
     }
-    if (!agreed?.length || from === undefined) return;
-    for (const e of entries) {
-      if (!e.isResult) continue;
-      for (const a of agreed) {
-        if (run.state.uses(e.value, a)) continue; // already tiled on it: the lowering reduce-scatters
-        run.state.partial[e.value].push(a);
-        const o = run.state.origins[from].get(a);
-        run.state.origins[e.value].set(a, {
-          tactic: o?.tactic ?? run.tactic,
-          seed: o?.seed ?? 'propagation',
-          viaOp: op.id,
-        });
-        grown.add(e.value);
+    if (!same || !agreed?.length || from === undefined) continue;
+    plan.values.forEach((v, t) => {
+      if (!plan.isResult[t]) return;
+      for (const a of agreed!) {
+        if (run.state.uses(v, a)) continue; // already tiled on it: the lowering reduce-scatters
+        const o = run.state.originsOf(from!).get(a);
+        run.state.addPartial(v, a, { tactic: o?.tactic ?? run.tactic, seed: o?.seed ?? 'propagation', viaOp: plan.op.id });
+        grown.push(v);
       }
-    }
-  });
-}
-
-function copyPartial(
-  run: PropagationRun,
-  from: ValueId,
-  to: ValueId,
-  op: Op,
-  grown: Set<ValueId>,
-): void {
-  for (const a of run.state.partial[from]) {
-    if (run.state.uses(to, a)) continue;
-    run.state.partial[to].push(a);
-    const o = run.state.origins[from].get(a)!;
-    run.state.origins[to].set(a, { ...o, viaOp: op.id });
-    grown.add(to);
+    });
   }
 }
 
-function report(
-  run: PropagationRun,
-  op: Op,
-  f: number,
-  kind: Conflict['kind'],
-  values: readonly ValueId[],
-  axes: readonly (readonly string[])[],
-  why: string,
-): void {
+/** Partial sums flow through data-flow edges unchanged. */
+function copyPartial(run: PropagationRun, from: ValueId, to: ValueId, op: Op, grown: ValueId[]): void {
+  for (const a of run.state.partialOf(from)) {
+    if (run.state.uses(to, a)) continue;
+    const o = run.state.originsOf(from).get(a)!;
+    run.state.addPartial(to, a, { ...o, viaOp: op.id });
+    grown.push(to);
+  }
+}
+
+function report(run: PropagationRun, op: Op, f: number, kind: Conflict['kind'], values: readonly ValueId[], axes: readonly (readonly string[])[], why: string): void {
   const key = `${op.id}:${f}`;
   if (run.reported.has(key)) return;
   run.reported.add(key);
@@ -263,11 +197,7 @@ function report(
     scope: op.scope,
     factor: factorName(f),
     kind,
-    competing: values.map((value, i) => ({
-      value,
-      axes: [...(axes[i] ?? [])],
-      tactics: run.state.tacticsOf(value, axes[i] ?? []),
-    })),
+    competing: values.map((value, i) => ({ value, axes: [...(axes[i] ?? [])], tactics: run.state.tacticsOf(value, axes[i] ?? []) })),
     tactic: run.tactic,
     message: `op #${op.id} ${op.kind}${op.scope ? ` in ${op.scope}` : ''}: ${why}; propagation stops here`,
   });

@@ -317,7 +317,7 @@ class Lowering {
 
   /** An operand's sharding without the axes whose tactic does not let them drive this op (ZeRO's storage axes). */
   private drivingAxes(op: Op, v: ValueId, s: Sharding): Sharding {
-    const origins = this.r.final.origins[v];
+    const origins = this.r.final.originsOf(v);
     const keep = (a: string) => {
       const o = origins.get(a);
       return !o || tacticDrivesOp(this.r, o.tactic, op);

@@ -21,8 +21,8 @@ describe('applySchedule', () => {
     const r = applySchedule(program, mesh, parseSchedule('MP(model)'));
     const wq = valueNamed('layers/0/attn/wq');
     const wo = valueNamed('layers/0/attn/wo');
-    expect(r.final.dims[wq.id]).toEqual([[], ['model']]);
-    expect(r.final.dims[wo.id]).toEqual([['model'], []]);
+    expect(r.final.dimsOf(wq.id)).toEqual([[], ['model']]);
+    expect(r.final.dimsOf(wo.id)).toEqual([['model'], []]);
     // the attention scores [b, heads, s, s] are split on heads, reached by propagation
     const scores = program.values.find(
       (v) =>
@@ -31,8 +31,8 @@ describe('applySchedule', () => {
         v.type.shape[2] === 8 &&
         v.type.shape[3] === 8,
     )!;
-    expect(r.final.dims[scores.id].flat()).toEqual(['model']);
-    const origin = r.final.origins[scores.id].get('model')!;
+    expect(r.final.dimsOf(scores.id).flat()).toEqual(['model']);
+    const origin = r.final.originsOf(scores.id).get('model')!;
     expect(origin.tactic).toBe(0);
     expect(origin.seed).toMatch(/^MP: column-split layers\/0\/attn\/w[qkv]$/);
     expect(origin.viaOp).toBeTypeOf('number');
@@ -41,12 +41,10 @@ describe('applySchedule', () => {
   it('keeps every earlier step: a later tactic only adds axes', () => {
     const r = applySchedule(program, mesh, parseSchedule('BP(data),MP(model)'));
     const [bp, mp] = r.steps;
-    bp.state.dims.forEach((dims, v) =>
-      dims.forEach((axes, d) => expect(mp.state.dims[v][d].slice(0, axes.length)).toEqual(axes)),
-    );
-    bp.state.partial.forEach((p, v) =>
-      expect(mp.state.partial[v]).toEqual(expect.arrayContaining(p)),
-    );
+    for (const v of program.values.map((x) => x.id)) {
+      bp.state.dimsOf(v).forEach((axes, d) => expect(mp.state.dimsOf(v)[d].slice(0, axes.length)).toEqual(axes));
+      expect(mp.state.partialOf(v)).toEqual(expect.arrayContaining([...bp.state.partialOf(v)]));
+    }
   });
 
   it('reuses the unchanged prefix when only the last tactic changes', () => {
@@ -103,14 +101,13 @@ describe('applySchedule', () => {
           return;
         }
         const again = applySchedule(program, mesh, schedule as Tactic[]);
-        expect(again.final.dims).toEqual(r.final.dims);
+        const ids = program.values.map((x) => x.id);
+        expect(ids.map((v) => again.final.dimsOf(v))).toEqual(ids.map((v) => r.final.dimsOf(v)));
         for (let k = 1; k < r.steps.length; k++) {
           const prev = r.steps[k - 1].state;
-          r.steps[k].state.dims.forEach((dims, v) =>
-            dims.forEach((axes, d) =>
-              expect(axes.slice(0, prev.dims[v][d].length)).toEqual(prev.dims[v][d]),
-            ),
-          );
+          const cur = r.steps[k].state;
+          for (const v of ids)
+            cur.dimsOf(v).forEach((axes, d) => expect(axes.slice(0, prev.dimsOf(v)[d].length)).toEqual(prev.dimsOf(v)[d]));
         }
       }),
       { numRuns: 25 },

@@ -144,9 +144,8 @@ function applyTactic(
   for (const s of seeds) {
     if (state.uses(s.value, s.axis)) continue; // two seeds on one value: the first wins
     const origin = { tactic: k, seed: s.why };
-    if (s.action === 'tile') state.dims[s.value][s.dim].push(s.axis);
-    else state.replicated[s.value].push(s.axis);
-    state.origins[s.value].set(s.axis, origin);
+    if (s.action === 'tile') state.addDimAxis(s.value, s.dim, s.axis, origin);
+    else state.addReplicated(s.value, s.axis, origin);
     changed.push(s.value);
   }
   propagate({ index, mesh, state, tactic: k, allow, conflicts, reported: new Set() }, changed);
@@ -170,7 +169,7 @@ function checkSeed(
       `${where}: dim ${s.dim} is out of range for '${label}' of shape [${shape.join(',')}]`,
       k,
     );
-  const shards = axesSize(state.dims[s.value][s.dim], mesh) * meshAxisSize(mesh, s.axis);
+  const shards = axesSize(state.dimsOf(s.value)[s.dim], mesh) * meshAxisSize(mesh, s.axis);
   if (shape[s.dim] % shards !== 0)
     throw new TacticError(
       `${where}: dim ${s.dim} of '${label}' has size ${shape[s.dim]}, which does not divide into ${shards} shards on axis '${s.axis}' (size ${meshAxisSize(mesh, s.axis)})`,
@@ -178,11 +177,11 @@ function checkSeed(
     );
   if (
     state.uses(s.value, s.axis) &&
-    !state.dims[s.value][s.dim].includes(s.axis) &&
-    state.origins[s.value].get(s.axis)?.tactic !== k
+    !state.dimsOf(s.value)[s.dim].includes(s.axis) &&
+    state.originsOf(s.value).get(s.axis)?.tactic !== k
   )
     throw new TacticError(
-      `${where}: '${label}' already uses axis '${s.axis}' (from tactic ${(state.origins[s.value].get(s.axis)?.tactic ?? 0) + 1}); a later tactic never overrides an earlier one`,
+      `${where}: '${label}' already uses axis '${s.axis}' (from tactic ${(state.originsOf(s.value).get(s.axis)?.tactic ?? 0) + 1}); a later tactic never overrides an earlier one`,
       k,
     );
 }

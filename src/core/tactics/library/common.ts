@@ -13,7 +13,7 @@ export function inputsInScope(ctx: SeedContext, pred: (v: Value) => boolean): Va
 /** True when adding `axis` to dim d keeps it divisible. */
 export function dimTakes(ctx: SeedContext, v: ValueId, d: number, axis: string): boolean {
   const n = ctx.program.values[v].type.shape[d];
-  const k = axesSize(ctx.state.dims[v][d], ctx.mesh) * meshAxisSize(ctx.mesh, axis);
+  const k = axesSize(ctx.state.dimsOf(v)[d], ctx.mesh) * meshAxisSize(ctx.mesh, axis);
   return n % k === 0;
 }
 

@@ -22,7 +22,7 @@ export const SP: TacticDefinition = {
       if (v.kind !== 'activation' || v.def === undefined || v.type.shape.length < 3) continue;
       if (!SP_NORM_SCOPE.test(v.scope) || (ctx.scope && !ctx.scope.test(v.scope))) continue;
       if (
-        ctx.state.dims[v.id][1].length > 0 ||
+        ctx.state.dimsOf(v.id)[1].length > 0 ||
         ctx.state.uses(v.id, axis) ||
         !dimTakes(ctx, v.id, 1, axis)
       )
