@@ -6,54 +6,66 @@ import { groupPlan, opPlan, type OpPlan } from './op-plan.ts';
 import { opFactorRule } from './rules/registry.ts';
 
 /**
- * What propagation needs to walk a program quickly, computed once per program: every op
- * (regions and callees included), each value's defining op and users, the data-flow groups
- * each value belongs to, and each op's factor rule (cached, built on first use).
+ * What propagation needs to walk a program quickly, computed once per program. Work items are
+ * numbered: first every op (regions and callees included), then every data-flow group; each
+ * value lists the items that touch it (its defining op, its users, its groups) in one flat
+ * array, so the propagation worklist runs on integers. Rules and plans are built on first use.
  */
 export class GraphIndex {
   readonly ops: Op[] = [];
+  readonly groups: DataflowGroup[] = [];
   readonly defOp: (Op | undefined)[];
   readonly users: Op[][];
-  readonly groupsOf: DataflowGroup[][];
   private readonly rules = new Map<number, FactorRule | null>();
-  private readonly plans = new Map<object, OpPlan | null>();
+  private readonly plans: (OpPlan | null | undefined)[] = [];
+  /** CSR: the items touching value v are touch[touchStart[v] .. touchStart[v + 1]). */
+  private touchStart!: Int32Array;
+  private touch!: Int32Array;
   readonly types: (id: ValueId) => TensorType;
 
   constructor(readonly program: Program) {
     const n = program.values.length;
     this.defOp = new Array(n);
     this.users = Array.from({ length: n }, () => []);
-    this.groupsOf = Array.from({ length: n }, () => []);
     this.types = (id) => program.values[id].type;
     const visit = (ops: readonly Op[]) => {
       for (const op of ops) {
         this.ops.push(op);
         for (const r of op.results) this.defOp[r] = op;
         for (const v of op.operands) this.users[v].push(op);
-        for (const g of dataflowGroups(program, op))
-          for (const v of g.values) this.groupsOf[v].push(g);
+        for (const g of dataflowGroups(program, op)) this.groups.push(g);
         for (const r of op.regions) visit(r.ops);
       }
     };
     for (const f of program.funcs.values()) visit(f.ops);
     visit(program.main.ops);
+    this.buildTouch(n);
   }
 
-  /** The op's plan for propagation; undefined for data-flow ops and conservative rules. */
-  plan(op: Op): OpPlan | undefined {
-    let p = this.plans.get(op);
+  get itemCount(): number {
+    return this.ops.length + this.groups.length;
+  }
+
+  /** Calls fn with every work item that touches value v. */
+  touching(v: ValueId): Int32Array {
+    return this.touch.subarray(this.touchStart[v], this.touchStart[v + 1]);
+  }
+
+  /** The item's plan; undefined for data-flow ops and conservative rules. */
+  planOf(item: number): OpPlan | undefined {
+    let p = this.plans[item];
     if (p === undefined) {
-      const rule = this.rule(op);
-      p = rule && !rule.conservative ? opPlan(op, rule) : null;
-      this.plans.set(op, p);
+      if (item < this.ops.length) {
+        const op = this.ops[item];
+        const rule = this.rule(op);
+        p = rule && !rule.conservative ? opPlan(op, rule) : null;
+      } else {
+        const g = this.groups[item - this.ops.length];
+        p = groupPlan(g, this.types(g.values[0]).shape);
+      }
+      this.plans[item] = p;
     }
     return p ?? undefined;
-  }
-
-  groupPlan(g: DataflowGroup): OpPlan {
-    let p = this.plans.get(g);
-    if (!p) this.plans.set(g, (p = groupPlan(g, this.types(g.values[0]).shape)));
-    return p;
   }
 
   rule(op: Op): FactorRule | undefined {
@@ -64,5 +76,24 @@ export class GraphIndex {
       r = built;
     }
     return r ?? undefined;
+  }
+
+  private buildTouch(n: number): void {
+    const count = new Int32Array(n + 1);
+    const each = (fn: (v: ValueId, item: number) => void) => {
+      this.ops.forEach((op, i) => {
+        for (const v of op.operands) fn(v, i);
+        for (const v of op.results) fn(v, i);
+      });
+      this.groups.forEach((g, k) => {
+        for (const v of g.values) fn(v, this.ops.length + k);
+      });
+    };
+    each((v) => count[v + 1]++);
+    for (let v = 0; v < n; v++) count[v + 1] += count[v];
+    this.touchStart = count.slice();
+    this.touch = new Int32Array(count[n]);
+    const fill = count.slice(0, n);
+    each((v, item) => (this.touch[fill[v]++] = item));
   }
 }

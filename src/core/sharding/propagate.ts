@@ -2,7 +2,6 @@ import type { Mesh } from '../mesh/mesh.ts';
 import { meshAxisSize } from '../mesh/mesh.ts';
 import type { Op, ValueId } from '../ir/program.ts';
 import type { Conflict } from './conflict.ts';
-import type { DataflowGroup } from './dataflow.ts';
 import { factorName } from './factor-rule.ts';
 import type { GraphIndex } from './graph-index.ts';
 import type { OpPlan } from './op-plan.ts';
@@ -31,41 +30,46 @@ export interface PropagationRun {
  * recorded as a conflict; nothing is guessed.
  */
 export function propagate(run: PropagationRun, changed: Iterable<ValueId>): void {
-  const queue: (Op | DataflowGroup)[] = [];
-  const queued = new Set<Op | DataflowGroup>();
+  const { index } = run;
+  const nOps = index.ops.length;
+  const queued = new Uint8Array(index.itemCount);
+  let queue = new Int32Array(1024);
+  let tail = 0;
   const grown: ValueId[] = [];
-  const push = (item: Op | DataflowGroup) => {
-    if (queued.has(item)) return;
-    queued.add(item);
-    queue.push(item);
-  };
   const touch = (v: ValueId) => {
-    const def = run.index.defOp[v];
-    if (def) push(def);
-    for (const u of run.index.users[v]) push(u);
-    for (const g of run.index.groupsOf[v]) push(g);
+    const items = index.touching(v);
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (queued[item]) continue;
+      queued[item] = 1;
+      if (tail === queue.length) {
+        const bigger = new Int32Array(queue.length * 2);
+        bigger.set(queue);
+        queue = bigger;
+      }
+      queue[tail++] = item;
+    }
   };
   for (const v of changed) touch(v);
-  const limit = 50 * (run.index.ops.length + 16);
-  for (let head = 0; head < queue.length; head++) {
+  const limit = 50 * (index.itemCount + 16);
+  for (let head = 0; head < tail; head++) {
     if (head > limit) throw new Error('propagation did not reach a fixpoint (internal error)');
     const item = queue[head];
-    queued.delete(item);
+    queued[item] = 0;
+    if (item < nOps && !run.allow(index.ops[item])) continue;
+    const plan = index.planOf(item);
+    if (!plan) continue;
     grown.length = 0;
-    if ('kind' in item) {
-      if (!run.allow(item)) continue;
-      const plan = run.index.plan(item);
-      if (plan) propagatePlan(run, plan, grown, true);
-    } else {
-      propagatePlan(run, run.index.groupPlan(item), grown, false);
-    }
-    for (const v of grown) touch(v);
+    propagatePlan(run, plan, grown, item < nOps);
+    for (let i = 0; i < grown.length; i++) touch(grown[i]);
   }
 }
 
 function propagatePlan(run: PropagationRun, plan: OpPlan, grown: ValueId[], isOp: boolean): void {
   // nothing to carry when no tensor of the op holds anything
-  if (plan.values.every((v) => run.state.isClear(v))) return;
+  let clear = true;
+  for (let t = 0; t < plan.values.length && clear; t++) clear = run.state.isClear(plan.values[t]);
+  if (clear) return;
   const kinds = plan.rule.factorKinds;
   for (let f = 0; f < kinds.length; f++) {
     if (kinds[f] === 'passThrough' || kinds[f] === 'reduction') propagateFactor(run, plan, f, grown);
@@ -143,8 +147,7 @@ function extend(
       report(run, plan.op, f, 'indivisible', [from, v], [target, current], `factor ${factorName(f)} of size ${sizes[f]} does not divide into ${size} shards`);
       return;
     }
-    const o = state.originsOf(from).get(a);
-    state.addDimAxis(v, d, a, { tactic: o?.tactic ?? run.tactic, seed: o?.seed ?? 'propagation', viaOp: plan.op.id });
+    state.growDim(v, d, a, from, plan.op.id);
     grown.push(v);
   }
 }
@@ -169,8 +172,7 @@ function markPartial(run: PropagationRun, plan: OpPlan, grown: ValueId[]): void 
       if (!plan.isResult[t]) return;
       for (const a of agreed!) {
         if (run.state.uses(v, a)) continue; // already tiled on it: the lowering reduce-scatters
-        const o = run.state.originsOf(from!).get(a);
-        run.state.addPartial(v, a, { tactic: o?.tactic ?? run.tactic, seed: o?.seed ?? 'propagation', viaOp: plan.op.id });
+        run.state.growPartial(v, a, from!, plan.op.id);
         grown.push(v);
       }
     });
@@ -181,8 +183,7 @@ function markPartial(run: PropagationRun, plan: OpPlan, grown: ValueId[]): void 
 function copyPartial(run: PropagationRun, from: ValueId, to: ValueId, op: Op, grown: ValueId[]): void {
   for (const a of run.state.partialOf(from)) {
     if (run.state.uses(to, a)) continue;
-    const o = run.state.originsOf(from).get(a)!;
-    run.state.addPartial(to, a, { ...o, viaOp: op.id });
+    run.state.growPartial(to, a, from, op.id);
     grown.push(to);
   }
 }

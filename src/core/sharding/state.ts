@@ -2,18 +2,16 @@ import type { Program, ValueId } from '../ir/program.ts';
 import type { AxisOrigin } from './provenance.ts';
 import type { Sharding } from './sharding.ts';
 
-/** One value's sharding while a schedule is applied; owned by the state that last wrote it. */
+/** One value's axes while a schedule is applied; owned by the state that last wrote it. */
 interface Rec {
   readonly dims: string[][];
   readonly partial: string[];
   readonly replicated: string[];
-  readonly origins: Map<string, AxisOrigin>;
   owner: ShardingState;
 }
 
 const EMPTY: readonly string[] = Object.freeze([]);
 const emptyDims: (readonly (readonly string[])[])[] = [];
-const NO_ORIGINS: ReadonlyMap<string, AxisOrigin> = new Map();
 
 function emptyDimsOf(rank: number): readonly (readonly string[])[] {
   while (emptyDims.length <= rank) emptyDims.push(Object.freeze(Array.from({ length: emptyDims.length }, () => EMPTY)));
@@ -23,32 +21,47 @@ function emptyDimsOf(rank: number): readonly (readonly string[])[] {
 /**
  * The sharding of every value of a program while a schedule is applied. It only grows: axes are
  * appended (minor side) or marked partial/replicated, never removed, which is how "a later tactic
- * never overrides an earlier one" holds by construction. Values nobody sharded share one empty
- * record, and a clone shares every record until it writes one (copy on write), so the snapshot
- * kept after each tactic costs one pointer per value.
+ * never overrides an earlier one" holds by construction.
+ *
+ * Built for 100k-value training steps: values nobody sharded share one empty record, a clone
+ * shares every record until it writes one (copy on write), and provenance lives in typed arrays
+ * (one slot per value and mesh axis: tactic, seed, op it came through) rather than in objects.
  */
 export class ShardingState {
   private readonly recs: (Rec | undefined)[];
   private readonly ranks: Uint8Array;
+  private readonly tactic: Int16Array;
+  private readonly seed: Int32Array;
+  private readonly via: Int32Array;
+  /** Seed descriptions, append-only and shared by every clone. */
+  private readonly seeds: string[];
 
-  constructor(program: Program, from?: ShardingState) {
+  constructor(
+    program: Program,
+    readonly axes: readonly string[],
+    from?: ShardingState,
+  ) {
     if (from) {
       this.recs = from.recs.slice();
       this.ranks = from.ranks;
+      this.tactic = from.tactic.slice();
+      this.seed = from.seed.slice();
+      this.via = from.via.slice();
+      this.seeds = from.seeds;
       return;
     }
     const n = program.values.length;
     this.recs = new Array(n);
     this.ranks = new Uint8Array(n);
     for (let i = 0; i < n; i++) this.ranks[i] = program.values[i].type.shape.length;
+    this.tactic = new Int16Array(n * axes.length).fill(-1);
+    this.seed = new Int32Array(n * axes.length);
+    this.via = new Int32Array(n * axes.length).fill(-1);
+    this.seeds = [];
   }
 
   clone(program: Program): ShardingState {
-    return new ShardingState(program, this);
-  }
-
-  get size(): number {
-    return this.ranks.length;
+    return new ShardingState(program, this.axes, this);
   }
 
   dimsOf(v: ValueId): readonly (readonly string[])[] {
@@ -63,10 +76,6 @@ export class ShardingState {
     return this.recs[v]?.replicated ?? EMPTY;
   }
 
-  originsOf(v: ValueId): ReadonlyMap<string, AxisOrigin> {
-    return this.recs[v]?.origins ?? NO_ORIGINS;
-  }
-
   /** True when nothing splits, sums or pins the value. */
   isClear(v: ValueId): boolean {
     return this.recs[v] === undefined;
@@ -74,49 +83,81 @@ export class ShardingState {
 
   /** True if the axis already plays a part in the value (tiles a dim, partial or explicitly replicated). */
   uses(v: ValueId, axis: string): boolean {
-    const r = this.recs[v];
-    return r !== undefined && (r.origins.has(axis) || r.replicated.includes(axis));
+    return this.recs[v] !== undefined && this.tactic[this.slot(v, axis)] >= 0;
   }
 
   sharding(v: ValueId): Sharding {
     return { dims: this.dimsOf(v), partial: this.partialOf(v), replicated: this.replicatedOf(v) };
   }
 
-  addDimAxis(v: ValueId, d: number, axis: string, origin: AxisOrigin): void {
-    const r = this.writable(v);
-    r.dims[d].push(axis);
-    r.origins.set(axis, origin);
+  /** Why the axis is on the value: the tactic, its seed, the op propagation came through. */
+  originOf(v: ValueId, axis: string): AxisOrigin | undefined {
+    const s = this.slot(v, axis);
+    if (s < 0 || this.tactic[s] < 0) return undefined;
+    const via = this.via[s];
+    return { tactic: this.tactic[s], seed: this.seeds[this.seed[s]], ...(via >= 0 ? { viaOp: via } : {}) };
   }
 
-  addPartial(v: ValueId, axis: string, origin: AxisOrigin): void {
-    const r = this.writable(v);
-    r.partial.push(axis);
-    r.origins.set(axis, origin);
+  /** The tactic that put the axis on the value, or -1. */
+  originTactic(v: ValueId, axis: string): number {
+    const s = this.slot(v, axis);
+    return s < 0 ? -1 : this.tactic[s];
   }
 
-  addReplicated(v: ValueId, axis: string, origin: AxisOrigin): void {
+  /** A tactic's seed: tile dim d of v on axis (kind 'dim') or pin it replicated on axis. */
+  seedAxis(v: ValueId, kind: 'dim' | 'replicated', d: number, axis: string, tactic: number, why: string): void {
     const r = this.writable(v);
-    r.replicated.push(axis);
-    r.origins.set(axis, origin);
+    if (kind === 'dim') r.dims[d].push(axis);
+    else r.replicated.push(axis);
+    this.seeds.push(why);
+    this.setOrigin(v, axis, tactic, this.seeds.length - 1, -1);
+  }
+
+  /** Propagation: dim d of v takes axis, with the provenance it has on `from`, through op `via`. */
+  growDim(v: ValueId, d: number, axis: string, from: ValueId, via: number): void {
+    this.writable(v).dims[d].push(axis);
+    this.copyOrigin(v, axis, from, via);
+  }
+
+  /** Propagation: v becomes a partial sum over axis, as `from` is split on it. */
+  growPartial(v: ValueId, axis: string, from: ValueId, via: number): void {
+    this.writable(v).partial.push(axis);
+    this.copyOrigin(v, axis, from, via);
   }
 
   /** Tactics that contributed an axis of the value, for conflict reports. */
   tacticsOf(v: ValueId, axes: readonly string[]): number[] {
     const out = new Set<number>();
-    const origins = this.originsOf(v);
     for (const a of axes) {
-      const o = origins.get(a);
-      if (o) out.add(o.tactic);
+      const t = this.originTactic(v, a);
+      if (t >= 0) out.add(t);
     }
     return [...out].sort((a, b) => a - b);
+  }
+
+  private slot(v: ValueId, axis: string): number {
+    const i = this.axes.indexOf(axis);
+    return i < 0 ? -1 : v * this.axes.length + i;
+  }
+
+  private copyOrigin(v: ValueId, axis: string, from: ValueId, via: number): void {
+    const s = this.slot(from, axis);
+    this.setOrigin(v, axis, this.tactic[s], this.seed[s], via);
+  }
+
+  private setOrigin(v: ValueId, axis: string, tactic: number, seed: number, via: number): void {
+    const s = this.slot(v, axis);
+    this.tactic[s] = tactic;
+    this.seed[s] = seed;
+    this.via[s] = via;
   }
 
   private writable(v: ValueId): Rec {
     const r = this.recs[v];
     if (r && r.owner === this) return r;
     const copy: Rec = r
-      ? { dims: r.dims.map((axes) => axes.slice()), partial: r.partial.slice(), replicated: r.replicated.slice(), origins: new Map(r.origins), owner: this }
-      : { dims: Array.from({ length: this.ranks[v] }, () => []), partial: [], replicated: [], origins: new Map(), owner: this };
+      ? { dims: r.dims.map((axes) => axes.slice()), partial: r.partial.slice(), replicated: r.replicated.slice(), owner: this }
+      : { dims: Array.from({ length: this.ranks[v] }, () => []), partial: [], replicated: [], owner: this };
     this.recs[v] = copy;
     return copy;
   }

@@ -317,10 +317,9 @@ class Lowering {
 
   /** An operand's sharding without the axes whose tactic does not let them drive this op (ZeRO's storage axes). */
   private drivingAxes(op: Op, v: ValueId, s: Sharding): Sharding {
-    const origins = this.r.final.originsOf(v);
     const keep = (a: string) => {
-      const o = origins.get(a);
-      return !o || tacticDrivesOp(this.r, o.tactic, op);
+      const t = this.r.final.originTactic(v, a);
+      return t < 0 || tacticDrivesOp(this.r, t, op);
     };
     if (s.dims.every((axes) => axes.every(keep))) return s;
     return {

@@ -32,7 +32,7 @@ describe('applySchedule', () => {
         v.type.shape[3] === 8,
     )!;
     expect(r.final.dimsOf(scores.id).flat()).toEqual(['model']);
-    const origin = r.final.originsOf(scores.id).get('model')!;
+    const origin = r.final.originOf(scores.id, 'model')!;
     expect(origin.tactic).toBe(0);
     expect(origin.seed).toMatch(/^MP: column-split layers\/0\/attn\/w[qkv]$/);
     expect(origin.viaOp).toBeTypeOf('number');

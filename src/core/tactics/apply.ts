@@ -53,7 +53,7 @@ export function applySchedule(
     previous && previous.program === program && meshToString(previous.mesh) === meshToString(mesh)
       ? commonPrefix(previous.steps, schedule)
       : 0;
-  const initial = reuse > 0 ? previous!.initial : new ShardingState(program);
+  const initial = reuse > 0 ? previous!.initial : new ShardingState(program, mesh.axes.map((a) => a.name));
   const steps: TacticStep[] = previous ? previous.steps.slice(0, reuse) : [];
   let state = steps.length ? steps[steps.length - 1].state : initial;
   for (let k = steps.length; k < schedule.length; k++) {
@@ -143,9 +143,8 @@ function applyTactic(
   const changed: number[] = [];
   for (const s of seeds) {
     if (state.uses(s.value, s.axis)) continue; // two seeds on one value: the first wins
-    const origin = { tactic: k, seed: s.why };
-    if (s.action === 'tile') state.addDimAxis(s.value, s.dim, s.axis, origin);
-    else state.addReplicated(s.value, s.axis, origin);
+    if (s.action === 'tile') state.seedAxis(s.value, 'dim', s.dim, s.axis, k, s.why);
+    else state.seedAxis(s.value, 'replicated', 0, s.axis, k, s.why);
     changed.push(s.value);
   }
   propagate({ index, mesh, state, tactic: k, allow, conflicts, reported: new Set() }, changed);
@@ -178,10 +177,10 @@ function checkSeed(
   if (
     state.uses(s.value, s.axis) &&
     !state.dimsOf(s.value)[s.dim].includes(s.axis) &&
-    state.originsOf(s.value).get(s.axis)?.tactic !== k
+    state.originTactic(s.value, s.axis) !== k
   )
     throw new TacticError(
-      `${where}: '${label}' already uses axis '${s.axis}' (from tactic ${(state.originsOf(s.value).get(s.axis)?.tactic ?? 0) + 1}); a later tactic never overrides an earlier one`,
+      `${where}: '${label}' already uses axis '${s.axis}' (from tactic ${state.originTactic(s.value, s.axis) + 1}); a later tactic never overrides an earlier one`,
       k,
     );
 }
