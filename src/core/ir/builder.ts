@@ -108,6 +108,17 @@ export class ProgramBuilder {
     }
   }
 
+  /** Replaces the scope stack with an absolute scope; returns the old stack for `restoreScope`. */
+  replaceScope(scope: string): string[] {
+    const saved = this.scopes.splice(0, this.scopes.length);
+    if (scope) this.scopes.push(scope);
+    return saved;
+  }
+
+  restoreScope(saved: readonly string[]): void {
+    this.scopes.splice(0, this.scopes.length, ...saved);
+  }
+
   withPhase<T>(phase: Phase, fn: () => T): T {
     const saved = this.phase;
     this.phase = phase;

@@ -1,6 +1,6 @@
 import type { Mesh } from '../mesh/mesh.ts';
 import type { FactorRule, TensorMapping } from '../sharding/factor-rule.ts';
-import { axesSize, projectTensor } from '../sharding/projection.ts';
+import { axesSize, dimFactorAxes } from '../sharding/projection.ts';
 import type { Sharding } from '../sharding/sharding.ts';
 import { tensorBytes, type TensorType } from '../ir/shape.ts';
 
@@ -20,35 +20,45 @@ export function assignFactors(
   excluded: readonly string[] = [],
   resultsFirst = true,
 ): string[][] {
-  const fa: (string[] | undefined)[] = rule.factorKinds.map(() => undefined);
-  const used = new Set<string>(excluded);
-  const offer = (mapping: TensorMapping, s: Sharding) => {
+  const nF = rule.factorKinds.length;
+  const fa: (string[] | undefined)[] = new Array(nF);
+  const used: string[] = excluded.slice();
+  const offer = (mapping: TensorMapping | undefined, sh: Sharding) => {
     if (!mapping) return;
-    const t = projectTensor(s.dims, mapping, rule.factorSizes, mesh);
-    for (const [f, axes] of t.axes) {
-      if (fa[f] !== undefined || t.opaque.has(f) || axes.length === 0) continue;
-      const kind = rule.factorKinds[f];
-      if (kind === 'needReplication' || kind === 'permutation') continue;
-      const ok: string[] = [];
-      for (const a of axes) {
-        if (used.has(a)) break;
-        ok.push(a);
+    for (let d = 0; d < mapping.length; d++) {
+      const factors = mapping[d];
+      const dimAxes = sh.dims[d];
+      if (factors.length === 0 || dimAxes.length === 0) continue;
+      for (const f of factors) {
+        if (fa[f] !== undefined) continue;
+        const kind = rule.factorKinds[f];
+        if (kind === 'needReplication' || kind === 'permutation') continue;
+        const axes = dimFactorAxes(dimAxes, factors, f, rule.factorSizes, mesh);
+        if (!axes || axes.length === 0) continue;
+        const ok: string[] = [];
+        for (const a of axes) {
+          if (used.includes(a)) break;
+          ok.push(a);
+        }
+        for (const a of ok) used.push(a);
+        fa[f] = ok;
       }
-      ok.forEach((a) => used.add(a));
-      fa[f] = ok;
     }
   };
-  const order = operands
-    .map((o, i) => i)
-    .sort((a, b) => tensorBytes(operands[b].type) - tensorBytes(operands[a].type));
-  if (resultsFirst) results.forEach((r, i) => offer(rule.results[i], r.sharding));
+  let order: number[] = [];
+  for (let i = 0; i < operands.length; i++) order.push(i);
+  if (operands.length > 1) order = order.sort((a, b) => tensorBytes(operands[b].type) - tensorBytes(operands[a].type));
+  if (resultsFirst) for (let i = 0; i < results.length; i++) offer(rule.results[i], results[i].sharding);
   for (const i of order) offer(rule.operands[i], operands[i].sharding);
-  if (!resultsFirst) results.forEach((r, i) => offer(rule.results[i], r.sharding));
-  const out = fa.map((x) => x ?? []);
-  for (const m of [...rule.operands, ...rule.results])
-    if (m) fixLayout(m, out, rule.factorSizes, mesh);
+  if (!resultsFirst) for (let i = 0; i < results.length; i++) offer(rule.results[i], results[i].sharding);
+  const out: string[][] = new Array(nF);
+  for (let f = 0; f < nF; f++) out[f] = fa[f] ?? NONE;
+  for (const m of rule.operands) if (m) fixLayout(m, out, rule.factorSizes, mesh);
+  for (const m of rule.results) if (m) fixLayout(m, out, rule.factorSizes, mesh);
   return out;
 }
+
+const NONE = Object.freeze([]) as unknown as string[];
 
 export interface Placement {
   readonly sharding: Sharding;
@@ -85,8 +95,10 @@ export function chooseFactors(
     return bytes;
   };
   const a = assignFactors(rule, results, operands, mesh, excluded, true);
+  const costA = cost(a);
+  if (costA === 0) return a;
   const b = assignFactors(rule, results, operands, mesh, excluded, false);
-  return cost(b) < cost(a) ? b : a;
+  return cost(b) < costA ? b : a;
 }
 
 /** A rough price of a reshard: free when the target only refines the source (local slices),
@@ -119,14 +131,11 @@ function fixLayout(
 }
 
 /** The dim shardings a tensor gets under a factor assignment. */
-export function shardingUnder(
-  mapping: TensorMapping,
-  fa: readonly string[][],
-  partial: readonly string[] = [],
-): Sharding {
-  return {
-    dims: mapping.map((factors) => factors.flatMap((f) => fa[f])),
-    partial: [...partial],
-    replicated: [],
-  };
+export function shardingUnder(mapping: TensorMapping, fa: readonly string[][], partial: readonly string[] = NONE): Sharding {
+  const dims: (readonly string[])[] = new Array(mapping.length);
+  for (let d = 0; d < mapping.length; d++) {
+    const factors = mapping[d];
+    dims[d] = factors.length === 0 ? NONE : factors.length === 1 ? fa[factors[0]] : factors.flatMap((f) => fa[f]);
+  }
+  return { dims, partial, replicated: NONE };
 }

@@ -115,10 +115,9 @@ class Lowering {
   ): Placed {
     const versions = env.get(id);
     if (!versions) throw new Error(`SPMD lowering: value %${id} used before it is lowered`);
-    const key = shardingToString(want);
-    const hit = versions.find((x) => shardingToString(x.sharding) === key);
-    if (hit) return hit;
+    for (const x of versions) if (sameLayout(x.sharding, want)) return x;
     const src = versions[0];
+    const key = shardingToString(want);
     const placed = this.b.atScope(scope, () =>
       reshard(this.b, src, want, (kind, axes, res, operand) => {
         this.collectives.push({
@@ -141,8 +140,18 @@ class Lowering {
   }
 
   private lowerOps(ops: readonly Op[], env: Env): void {
-    for (const op of ops)
-      this.b.atScope(op.scope, () => this.b.withPhase(op.phase, () => this.lowerOp(op, env)));
+    const { b } = this;
+    for (const op of ops) {
+      const savedScope = b.replaceScope(op.scope);
+      const savedPhase = b.phase;
+      b.phase = op.phase;
+      try {
+        this.lowerOp(op, env);
+      } finally {
+        b.phase = savedPhase;
+        b.restoreScope(savedScope);
+      }
+    }
   }
 
   private lowerOp(op: Op, env: Env): void {
@@ -163,18 +172,15 @@ class Lowering {
       keepPartial,
       (f) => [...keepPartial, ...reductionAxes(rule, f)],
     );
-    const reason = (i: number) => `operand ${i} of ${op.kind} (op #${op.id})`;
     const reduced = reductionAxes(rule, fa);
-    const want = (i: number) => {
+    const partial = reduced.length === 0 ? keepPartial : [...keepPartial, ...reduced];
+    const locals: Value[] = new Array(op.operands.length);
+    for (let i = 0; i < op.operands.length; i++) {
       // a scatter whose updates are split over axes adds every device's part into the operand:
       // the operand must then count once over those axes (a partial sum held by rank 0)
-      const extra = op.kind === 'scatter' && i === 0 ? reduced : [];
-      return shardingUnder(rule.operands[i], fa, [...keepPartial, ...extra]);
-    };
-    const locals = op.operands.map(
-      (v, i) => this.get(env, v, want(i), reason(i), op.scope, op.phase).value,
-    );
-    const partial = [...keepPartial, ...reduced];
+      const want = shardingUnder(rule.operands[i], fa, op.kind === 'scatter' && i === 0 ? partial : keepPartial);
+      locals[i] = this.get(env, op.operands[i], want, `operand ${i} of ${op.kind} (op #${op.id})`, op.scope, op.phase).value;
+    }
     const resultShardings = op.results.map((_, i) => shardingUnder(rule.results[i], fa, partial));
     const results = this.emit(op, locals, resultShardings);
     const reduction = partialReduction(op, operandPlaced, keepPartial.length > 0);
@@ -333,7 +339,12 @@ class Lowering {
 
   /** Partial axes every operand shares, kept when the op is linear in them (saves all-reduces). */
   private partialPassThrough(op: Op, operands: readonly Placed[]): string[] {
-    if (operands.length === 0 || operands.some((o) => o.reduction !== 'sum')) return [];
+    let anyPartial = false;
+    for (const o of operands) {
+      if (o.reduction !== 'sum') return NO_AXES;
+      if (o.sharding.partial.length) anyPartial = true;
+    }
+    if (!anyPartial) return NO_AXES;
     if (LINEAR_UNARY.has(op.kind) && operands.length === 1) {
       if (
         op.kind === 'convert' &&
@@ -363,7 +374,23 @@ function rep(rank: number): Sharding {
 }
 
 function reductionAxes(rule: FactorRule, fa: readonly string[][]): string[] {
-  return rule.factorKinds.flatMap((k, f) => (k === 'reduction' ? fa[f] : []));
+  let out: string[] | undefined;
+  for (let f = 0; f < fa.length; f++) if (rule.factorKinds[f] === 'reduction' && fa[f].length) (out ??= []).push(...fa[f]);
+  return out ?? NO_AXES;
+}
+
+const NO_AXES = Object.freeze([]) as unknown as string[];
+
+/** Same dims and the same partial axes (the cache key of a value's resharded versions). */
+function sameLayout(a: Sharding, b: Sharding): boolean {
+  if (a.partial.length !== b.partial.length || !a.partial.every((x) => b.partial.includes(x))) return false;
+  for (let d = 0; d < a.dims.length; d++) {
+    const x = a.dims[d];
+    const y = b.dims[d];
+    if (x.length !== y.length) return false;
+    for (let k = 0; k < x.length; k++) if (x[k] !== y[k]) return false;
+  }
+  return true;
 }
 
 /** How the parts of a partial result combine: the combiner of a reduce, reduce_window or scatter, else a sum. */
