@@ -82,18 +82,26 @@ function factorAxes(run: PropagationRun, plan: OpPlan, t: number, d: number, f: 
   return dimFactorAxes(run.state.dimsOf(plan.values[t])[d], plan.mappings[t][d], f, plan.rule.factorSizes, run.mesh);
 }
 
+/** Per-holder axes of the factor being propagated; reused across calls (propagation is synchronous). */
+const scratch: (readonly string[] | undefined)[] = [];
+
 function propagateFactor(run: PropagationRun, plan: OpPlan, f: number, grown: ValueId[]): void {
   const h = plan.holders[f];
-  if (h.length < 4) return; // fewer than two tensors hold the factor
+  const n = h.length >> 1;
+  if (n < 2) return; // fewer than two tensors hold the factor
   let target: readonly string[] | undefined;
   let src = -1;
-  for (let i = 0; i < h.length; i += 2) {
-    const axes = factorAxes(run, plan, h[i], h[i + 1], f);
-    if (axes && (!target || axes.length > target.length)) [target, src] = [axes, h[i]];
+  let uniform = true;
+  for (let i = 0; i < n; i++) {
+    const axes = factorAxes(run, plan, h[2 * i], h[2 * i + 1], f);
+    scratch[i] = axes;
+    if (!axes) continue;
+    if (target && !sameAxes(axes, target)) uniform = false;
+    if (!target || axes.length > target.length) [target, src] = [axes, h[2 * i]];
   }
-  if (!target || target.length === 0) return;
-  for (let i = 0; i < h.length; i += 2) {
-    const axes = factorAxes(run, plan, h[i], h[i + 1], f);
+  if (uniform || !target || target.length === 0) return;
+  for (let i = 0; i < n; i++) {
+    const axes = scratch[i];
     if (!axes) continue;
     let k = 0;
     while (k < axes.length && axes[k] === target[k]) k++;
@@ -105,10 +113,19 @@ function propagateFactor(run: PropagationRun, plan: OpPlan, f: number, grown: Va
   }
   if (target.length === 0) return;
   const from = plan.values[src];
-  for (let i = 0; i < h.length; i += 2) {
-    const axes = factorAxes(run, plan, h[i], h[i + 1], f);
-    if (axes && axes.length < target.length) extend(run, plan, h[i], h[i + 1], f, axes, target, from, grown);
+  for (let i = 0; i < n; i++) {
+    if (!scratch[i] || scratch[i]!.length >= target.length) continue;
+    // re-read: a value held twice by the op (x * x) may have grown a moment ago
+    const axes = factorAxes(run, plan, h[2 * i], h[2 * i + 1], f);
+    if (axes && axes.length < target.length) extend(run, plan, h[2 * i], h[2 * i + 1], f, axes, target, from, grown);
   }
+}
+
+function sameAxes(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
 }
 
 function holderList(run: PropagationRun, plan: OpPlan, f: number) {
