@@ -29,6 +29,9 @@ interface Block {
   ops: Op[];
 }
 
+const NO_OPTIONS: OpOptions = Object.freeze({});
+const NO_SIGS = Object.freeze([]) as unknown as RegionSig[];
+
 const KIND_OF_PHASE: Record<Phase, ValueKind> = {
   forward: 'activation',
   backward: 'gradient',
@@ -53,6 +56,7 @@ export class ProgramBuilder {
   meta: ProgramMeta;
   /** Mesh axis sizes, set when building a per-device SPMD program (types its collectives). */
   axisSizes?: AxisSizes;
+  private readonly funcSigOf = (name: string): RegionSig | undefined => this.funcSig(name);
 
   constructor(
     readonly name: string,
@@ -179,19 +183,24 @@ export class ProgramBuilder {
     kind: K,
     operands: readonly Value[],
     attrs: OpAttrs[K],
-    opts: OpOptions = {},
+    opts: OpOptions = NO_OPTIONS,
   ): Value[] {
     const regions = opts.regions ?? [];
+    const n = operands.length;
+    const operandTypes: TensorType[] = new Array(n);
+    const operandIds: ValueId[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      operandTypes[i] = operands[i].type;
+      operandIds[i] = operands[i].id;
+    }
+    let sigs: RegionSig[] = NO_SIGS;
+    if (regions.length) {
+      sigs = new Array(regions.length);
+      for (let k = 0; k < regions.length; k++) sigs[k] = this.regionSig(regions[k]);
+    }
     let types: TensorType[];
     try {
-      types = inferResultTypes(
-        kind,
-        operands.map((o) => o.type),
-        attrs,
-        regions.map((r) => this.regionSig(r)),
-        (n) => this.funcSig(n),
-        this.axisSizes,
-      );
+      types = inferResultTypes(kind, operandTypes, attrs, sigs, this.funcSigOf, this.axisSizes);
     } catch (e) {
       if (e instanceof InferError) {
         const where = this.currentScope ? ` in ${this.currentScope}` : '';
@@ -208,22 +217,34 @@ export class ProgramBuilder {
     const id = this.nextOpId++;
     const scope = this.currentScope;
     const kindOf = opts.kind ?? KIND_OF_PHASE[this.phase];
-    const results = types.map(
-      (ty, i) => this.newValue(ty, opts.names?.[i] ?? '', scope, kindOf, id, undefined, opts.of).id,
-    );
-    const op: Op<K> = {
+    const results: ValueId[] = new Array(types.length);
+    const out: Value[] = new Array(types.length);
+    for (let i = 0; i < types.length; i++) {
+      const v = this.newValue(
+        types[i],
+        opts.names?.[i] ?? '',
+        scope,
+        kindOf,
+        id,
+        undefined,
+        opts.of,
+      );
+      results[i] = v.id;
+      out[i] = v;
+    }
+    const op: { -readonly [P in keyof Op<K>]: Op<K>[P] } = {
       id,
       kind,
-      operands: operands.map((o) => o.id),
+      operands: operandIds,
       results,
       attrs,
       regions,
       scope,
       phase: this.phase,
-      ...(this.remat ? { remat: true } : {}),
     };
+    if (this.remat) op.remat = true;
     this.blocks[this.blocks.length - 1].ops.push(op as Op);
-    return results.map((r) => this.values[r]);
+    return out;
   }
 
   op1<K extends OpKind>(
@@ -522,16 +543,17 @@ export class ProgramBuilder {
     role?: InputRole,
     of?: ValueId,
   ): Value {
-    const v: Value = {
+    // optional fields in this order (id, type, name, scope, kind, role, of, def), only when set
+    const v: { -readonly [P in keyof Value]: Value[P] } = {
       id: this.values.length,
       type,
       name,
       scope,
       kind,
-      ...(role ? { role } : {}),
-      ...(of !== undefined ? { of } : {}),
-      ...(def !== undefined ? { def } : {}),
     };
+    if (role) v.role = role;
+    if (of !== undefined) v.of = of;
+    if (def !== undefined) v.def = def;
     this.values.push(v);
     return v;
   }

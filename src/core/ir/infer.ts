@@ -22,12 +22,11 @@ function t(shape: Shape, dtype: DType): TensorType {
 }
 
 function checkDims(dims: readonly number[], rank: number, what: string): void {
-  const seen = new Set<number>();
-  for (const d of dims) {
+  for (let i = 0; i < dims.length; i++) {
+    const d = dims[i];
     if (!Number.isInteger(d) || d < 0 || d >= rank)
       fail(`${what} dimension ${d} is out of range for rank ${rank}`);
-    if (seen.has(d)) fail(`${what} dimension ${d} is repeated`);
-    seen.add(d);
+    for (let j = 0; j < i; j++) if (dims[j] === d) fail(`${what} dimension ${d} is repeated`);
   }
 }
 
@@ -67,12 +66,8 @@ export function inferResultTypes<K extends OpKind>(
   axisSizes?: AxisSizes,
 ): TensorType[] {
   const a = attrs as unknown;
-  const arity = (n: number) => {
-    if (operands.length !== n)
-      fail(`expects ${n} operand${n === 1 ? '' : 's'}, got ${operands.length}`);
-  };
   if (isUnaryKind(kind)) {
-    arity(1);
+    arity(operands, 1);
     const x = operands[0];
     if (kind === 'not') {
       if (dtypeIsFloat(x.dtype)) fail(`needs an integer or boolean operand, got ${x.dtype}`);
@@ -85,7 +80,7 @@ export function inferResultTypes<K extends OpKind>(
     return [x];
   }
   if (isBinaryKind(kind)) {
-    arity(2);
+    arity(operands, 2);
     sameOperands(kind, operands);
     const x = operands[0];
     if ((kind === 'and' || kind === 'or' || kind === 'xor') && dtypeIsFloat(x.dtype))
@@ -96,12 +91,12 @@ export function inferResultTypes<K extends OpKind>(
   }
   switch (kind) {
     case 'compare': {
-      arity(2);
+      arity(operands, 2);
       sameOperands(kind, operands);
       return [t(operands[0].shape, 'i1')];
     }
     case 'select': {
-      arity(3);
+      arity(operands, 3);
       const [p, x, y] = operands;
       if (p.dtype !== 'i1') fail(`predicate must be i1, got ${p.dtype}`);
       if (!typeEqual(x, y)) fail(`branches differ: ${typeToString(x)} vs ${typeToString(y)}`);
@@ -112,7 +107,7 @@ export function inferResultTypes<K extends OpKind>(
       return [x];
     }
     case 'clamp': {
-      arity(3);
+      arity(operands, 3);
       const [lo, x, hi] = operands;
       for (const [name, b] of [
         ['min', lo],
@@ -127,27 +122,28 @@ export function inferResultTypes<K extends OpKind>(
       return [x];
     }
     case 'convert': {
-      arity(1);
+      arity(operands, 1);
       return [t(operands[0].shape, (a as OpAttrs['convert']).dtype)];
     }
     case 'broadcast_in_dim': {
-      arity(1);
+      arity(operands, 1);
       const { shape, dims } = a as OpAttrs['broadcast_in_dim'];
       checkShape(shape, 'result shape');
       const x = operands[0];
       if (dims.length !== x.shape.length)
         fail(`dims has ${dims.length} entries for an operand of rank ${x.shape.length}`);
       checkDims(dims, shape.length, 'broadcast');
-      dims.forEach((d, i) => {
+      for (let i = 0; i < dims.length; i++) {
+        const d = dims[i];
         if (x.shape[i] !== 1 && x.shape[i] !== shape[d])
           fail(
             `operand dimension ${i} (size ${x.shape[i]}) cannot broadcast to result dimension ${d} (size ${shape[d]})`,
           );
-      });
+      }
       return [t(shape, x.dtype)];
     }
     case 'reshape': {
-      arity(1);
+      arity(operands, 1);
       const { shape } = a as OpAttrs['reshape'];
       checkShape(shape, 'result shape');
       const x = operands[0];
@@ -158,7 +154,7 @@ export function inferResultTypes<K extends OpKind>(
       return [t(shape, x.dtype)];
     }
     case 'transpose': {
-      arity(1);
+      arity(operands, 1);
       const { permutation } = a as OpAttrs['transpose'];
       const x = operands[0];
       if (permutation.length !== x.shape.length)
@@ -172,18 +168,18 @@ export function inferResultTypes<K extends OpKind>(
       ];
     }
     case 'reverse': {
-      arity(1);
+      arity(operands, 1);
       checkDims((a as OpAttrs['reverse']).dims, operands[0].shape.length, 'reverse');
       return [operands[0]];
     }
     case 'dot_general':
-      arity(2);
+      arity(operands, 2);
       return [inferDotGeneral(operands[0], operands[1], a as OpAttrs['dot_general'])];
     case 'convolution':
-      arity(2);
+      arity(operands, 2);
       return [inferConvolution(operands[0], operands[1], a as OpAttrs['convolution'])];
     case 'reduce': {
-      arity(2);
+      arity(operands, 2);
       const { dims } = a as OpAttrs['reduce'];
       const [x, init] = operands;
       if (init.shape.length !== 0)
@@ -192,15 +188,12 @@ export function inferResultTypes<K extends OpKind>(
         fail(`init value dtype ${init.dtype} differs from operand dtype ${x.dtype}`);
       checkDims(dims, x.shape.length, 'reduced');
       checkScalarCombiner(regions, x.dtype);
-      return [
-        t(
-          x.shape.filter((_, i) => !dims.includes(i)),
-          x.dtype,
-        ),
-      ];
+      const kept: number[] = [];
+      for (let i = 0; i < x.shape.length; i++) if (!dims.includes(i)) kept.push(x.shape[i]);
+      return [t(kept, x.dtype)];
     }
     case 'reduce_window': {
-      arity(2);
+      arity(operands, 2);
       const [x, init] = operands;
       if (init.shape.length !== 0 || init.dtype !== x.dtype)
         fail(`init value must be a ${x.dtype} scalar`);
@@ -208,7 +201,7 @@ export function inferResultTypes<K extends OpKind>(
       return [t(windowedShape(x.shape, a as OpAttrs['reduce_window']), x.dtype)];
     }
     case 'select_and_scatter': {
-      arity(3);
+      arity(operands, 3);
       const [x, source, init] = operands;
       const w = a as OpAttrs['select_and_scatter'];
       const out = windowedShape(x.shape, {
@@ -225,7 +218,7 @@ export function inferResultTypes<K extends OpKind>(
       return [x];
     }
     case 'iota': {
-      arity(0);
+      arity(operands, 0);
       const { shape, dtype, dimension } = a as OpAttrs['iota'];
       checkShape(shape, 'result shape');
       if (dimension < 0 || dimension >= shape.length)
@@ -233,7 +226,7 @@ export function inferResultTypes<K extends OpKind>(
       return [t(shape, dtype)];
     }
     case 'constant': {
-      arity(0);
+      arity(operands, 0);
       const { shape, dtype, value } = a as OpAttrs['constant'];
       checkShape(shape, 'constant shape');
       if (typeof value !== 'number' && value.length !== shapeNumel(shape))
@@ -243,7 +236,7 @@ export function inferResultTypes<K extends OpKind>(
       return [t(shape, dtype)];
     }
     case 'slice': {
-      arity(1);
+      arity(operands, 1);
       const { start, limit, strides } = a as OpAttrs['slice'];
       const x = operands[0];
       const r = x.shape.length;
@@ -310,7 +303,7 @@ export function inferResultTypes<K extends OpKind>(
       ];
     }
     case 'pad': {
-      arity(2);
+      arity(operands, 2);
       const { low, high, interior } = a as OpAttrs['pad'];
       const [x, v] = operands;
       if (v.shape.length !== 0 || v.dtype !== x.dtype)
@@ -331,10 +324,10 @@ export function inferResultTypes<K extends OpKind>(
       ];
     }
     case 'gather':
-      arity(2);
+      arity(operands, 2);
       return [inferGather(operands[0], operands[1], a as OpAttrs['gather'])];
     case 'scatter': {
-      arity(3);
+      arity(operands, 3);
       const [x, idx, upd] = operands;
       if (idx.dtype !== 'i32' && idx.dtype !== 'i64')
         fail(`indices must be integers, got ${idx.dtype}`);
@@ -408,15 +401,15 @@ export function inferResultTypes<K extends OpKind>(
       return [...sig.yields];
     }
     case 'all_reduce':
-      arity(1);
+      arity(operands, 1);
       return [operands[0]];
     case 'axis_index':
-      arity(0);
+      arity(operands, 0);
       return [t([], 'i32')];
     case 'all_gather':
     case 'reduce_scatter':
     case 'shard_slice': {
-      arity(1);
+      arity(operands, 1);
       const { axes, dim } = a as OpAttrs['all_gather'];
       const x = operands[0];
       if (dim < 0 || dim >= x.shape.length)
@@ -432,7 +425,7 @@ export function inferResultTypes<K extends OpKind>(
       ];
     }
     case 'all_to_all': {
-      arity(1);
+      arity(operands, 1);
       const { axes, splitDim, concatDim } = a as OpAttrs['all_to_all'];
       const x = operands[0];
       const r = x.shape.length;
@@ -454,6 +447,11 @@ export function inferResultTypes<K extends OpKind>(
   return fail(`unknown op kind '${kind}'`);
 }
 
+function arity(operands: readonly TensorType[], n: number): void {
+  if (operands.length !== n)
+    fail(`expects ${n} operand${n === 1 ? '' : 's'}, got ${operands.length}`);
+}
+
 function groupSize(axes: readonly string[], sizes: AxisSizes | undefined): number {
   if (!sizes) fail('collectives need the mesh (axis sizes) to be typed');
   let n = 1;
@@ -473,14 +471,18 @@ function checkRegionParams(what: string, r: RegionSig, args: readonly TensorType
 function checkScalarCombiner(regions: readonly RegionSig[], dtype: DType): void {
   if (regions.length !== 1) fail('needs one combiner region');
   const r = regions[0];
-  const scalar = (x: TensorType) => x.shape.length === 0 && x.dtype === dtype;
   if (
     r.params.length !== 2 ||
-    !r.params.every(scalar) ||
+    !isScalarOf(r.params[0], dtype) ||
+    !isScalarOf(r.params[1], dtype) ||
     r.yields.length !== 1 ||
-    !scalar(r.yields[0])
+    !isScalarOf(r.yields[0], dtype)
   )
     fail(`combiner must take two ${dtype} scalars and yield one`);
+}
+
+function isScalarOf(x: TensorType, dtype: DType): boolean {
+  return x.shape.length === 0 && x.dtype === dtype;
 }
 
 function checkStartIndices(starts: readonly TensorType[], rank: number): void {

@@ -2,11 +2,17 @@ import { ProgramBuilder } from '../ir/builder.ts';
 import type { CollectiveReduction, OpAttrs } from '../ir/ops.ts';
 import type { Func, Op, Program, Region, Value, ValueId } from '../ir/program.ts';
 import { meshAxisSize, type Mesh } from '../mesh/mesh.ts';
-import type { FactorRule } from '../sharding/factor-rule.ts';
 import { shardingToString, type Sharding } from '../sharding/sharding.ts';
 import { tacticDrivesOp, type ScheduleResult } from '../tactics/apply.ts';
 import type { CollectiveRecord } from './collective.ts';
-import { chooseFactors, shardingUnder } from './factor-assignment.ts';
+import type { TensorMapping } from '../sharding/factor-rule.ts';
+import {
+  chooseFactors,
+  layoutIsUnder,
+  reductionAxes,
+  shardingUnder,
+  type Placement,
+} from './factor-assignment.ts';
 import { localAttrs, localShape } from './localize.ts';
 import { reshard, type Placed } from './reshard.ts';
 
@@ -116,6 +122,35 @@ class Lowering {
     const versions = env.get(id);
     if (!versions) throw new Error(`SPMD lowering: value %${id} used before it is lowered`);
     for (const x of versions) if (sameLayout(x.sharding, want)) return x;
+    return this.reshardTo(versions, id, want, reason, scope, phase);
+  }
+
+  /** get() for an op's operand, wanted as shardingUnder(mapping, fa, partial): built only to reshard. */
+  private getOperand(
+    env: Env,
+    op: Op,
+    i: number,
+    mapping: TensorMapping,
+    fa: readonly string[][],
+    partial: readonly string[],
+  ): Placed {
+    const id = op.operands[i];
+    const versions = env.get(id);
+    if (!versions) throw new Error(`SPMD lowering: value %${id} used before it is lowered`);
+    for (const x of versions) if (layoutIsUnder(x.sharding, mapping, fa, partial)) return x;
+    const want = shardingUnder(mapping, fa, partial);
+    const reason = `operand ${i} of ${op.kind} (op #${op.id})`;
+    return this.reshardTo(versions, id, want, reason, op.scope, op.phase);
+  }
+
+  private reshardTo(
+    versions: Placed[],
+    id: ValueId,
+    want: Sharding,
+    reason: string,
+    scope: string,
+    phase: Op['phase'],
+  ): Placed {
     const src = versions[0];
     const key = shardingToString(want);
     const placed = this.b.atScope(scope, () =>
@@ -158,44 +193,49 @@ class Lowering {
     if (op.kind === 'while' || op.kind === 'case') return this.lowerRegionOp(op, env);
     if (op.kind === 'call') return this.lowerCall(op, env);
     const rule = this.r.index.rule(op)!;
-    const types = (id: ValueId) => this.p.values[id].type;
-    const operandPlaced = op.operands.map((v) => env.get(v)![0]);
+    const values = this.p.values;
+    const nOperands = op.operands.length;
+    const nResults = op.results.length;
+    const operandPlaced: Placed[] = new Array(nOperands);
+    for (let i = 0; i < nOperands; i++) operandPlaced[i] = env.get(op.operands[i])![0];
     const keepPartial = this.partialPassThrough(op, operandPlaced);
-    const fa = chooseFactors(
-      rule,
-      op.results.map((v) => ({ sharding: this.recorded(v), type: types(v) })),
-      op.operands.map((v, i) => ({
-        sharding: this.drivingAxes(op, v, operandPlaced[i].sharding),
-        type: types(v),
-      })),
-      this.mesh,
-      keepPartial,
-      (f) => [...keepPartial, ...reductionAxes(rule, f)],
-    );
+    const resultPlacements: Placement[] = new Array(nResults);
+    for (let i = 0; i < nResults; i++) {
+      const v = op.results[i];
+      resultPlacements[i] = { sharding: this.recorded(v), type: values[v].type };
+    }
+    const operandPlacements: Placement[] = new Array(nOperands);
+    for (let i = 0; i < nOperands; i++) {
+      const v = op.operands[i];
+      const sharding = this.drivingAxes(op, v, operandPlaced[i].sharding);
+      operandPlacements[i] = { sharding, type: values[v].type };
+    }
+    const fa = chooseFactors(rule, resultPlacements, operandPlacements, this.mesh, keepPartial);
     const reduced = reductionAxes(rule, fa);
     const partial = reduced.length === 0 ? keepPartial : [...keepPartial, ...reduced];
-    const locals: Value[] = new Array(op.operands.length);
-    for (let i = 0; i < op.operands.length; i++) {
+    const locals: Value[] = new Array(nOperands);
+    for (let i = 0; i < nOperands; i++) {
       // a scatter whose updates are split over axes adds every device's part into the operand:
       // the operand must then count once over those axes (a partial sum held by rank 0)
-      const want = shardingUnder(rule.operands[i], fa, op.kind === 'scatter' && i === 0 ? partial : keepPartial);
-      locals[i] = this.get(env, op.operands[i], want, `operand ${i} of ${op.kind} (op #${op.id})`, op.scope, op.phase).value;
+      const p = op.kind === 'scatter' && i === 0 ? partial : keepPartial;
+      locals[i] = this.getOperand(env, op, i, rule.operands[i], fa, p).value;
     }
-    const resultShardings = op.results.map((_, i) => shardingUnder(rule.results[i], fa, partial));
+    const resultShardings: Sharding[] = new Array(nResults);
+    for (let i = 0; i < nResults; i++)
+      resultShardings[i] = shardingUnder(rule.results[i], fa, partial);
     const results = this.emit(op, locals, resultShardings);
     const reduction = partialReduction(op, operandPlaced, keepPartial.length > 0);
-    op.results.forEach((v, i) =>
-      this.bind(env, v, { value: results[i], sharding: resultShardings[i], reduction }),
-    );
+    for (let i = 0; i < nResults; i++)
+      this.bind(env, op.results[i], { value: results[i], sharding: resultShardings[i], reduction });
   }
 
   private emit(op: Op, locals: Value[], resultShardings: Sharding[]): Value[] {
     const { b } = this;
-    const { attrs, after } = localAttrs(op, this.p, resultShardings, locals, this.mesh);
-    const out = b.op(op.kind, locals, attrs as OpAttrs[typeof op.kind], {
-      regions: op.regions.map((r) => this.lowerScalarRegion(r)),
-    });
-    return after ? after(b, out) : out;
+    const local = localAttrs(op, this.p, resultShardings, locals, this.mesh);
+    const regions: Region[] = new Array(op.regions.length);
+    for (let k = 0; k < op.regions.length; k++) regions[k] = this.lowerScalarRegion(op.regions[k]);
+    const out = b.op(op.kind, locals, local.attrs as OpAttrs[typeof op.kind], { regions });
+    return local.after ? local.after(b, out) : out;
   }
 
   /** Reduce/sort/scatter bodies work on scalars: they lower unchanged. */
@@ -323,18 +363,24 @@ class Lowering {
 
   /** An operand's sharding without the axes whose tactic does not let them drive this op (ZeRO's storage axes). */
   private drivingAxes(op: Op, v: ValueId, s: Sharding): Sharding {
-    const keep = (a: string) => {
-      const t = this.r.final.originTactic(v, a);
-      return t < 0 || tacticDrivesOp(this.r, t, op);
-    };
-    if (s.dims.every((axes) => axes.every(keep))) return s;
+    let all = true;
+    for (let d = 0; d < s.dims.length && all; d++) {
+      const axes = s.dims[d];
+      for (let k = 0; k < axes.length && all; k++) all = this.drives(op, v, axes[k]);
+    }
+    if (all) return s;
     return {
       ...s,
       dims: s.dims.map((axes) => {
-        const k = axes.findIndex((a) => !keep(a));
+        const k = axes.findIndex((a) => !this.drives(op, v, a));
         return k < 0 ? axes : axes.slice(0, k);
       }),
     };
+  }
+
+  private drives(op: Op, v: ValueId, a: string): boolean {
+    const t = this.r.final.originTactic(v, a);
+    return t < 0 || tacticDrivesOp(this.r, t, op);
   }
 
   /** Partial axes every operand shares, kept when the op is linear in them (saves all-reduces). */
@@ -373,17 +419,12 @@ function rep(rank: number): Sharding {
   return { dims: Array.from({ length: rank }, () => []), partial: [], replicated: [] };
 }
 
-function reductionAxes(rule: FactorRule, fa: readonly string[][]): string[] {
-  let out: string[] | undefined;
-  for (let f = 0; f < fa.length; f++) if (rule.factorKinds[f] === 'reduction' && fa[f].length) (out ??= []).push(...fa[f]);
-  return out ?? NO_AXES;
-}
-
 const NO_AXES = Object.freeze([]) as unknown as string[];
 
 /** Same dims and the same partial axes (the cache key of a value's resharded versions). */
 function sameLayout(a: Sharding, b: Sharding): boolean {
-  if (a.partial.length !== b.partial.length || !a.partial.every((x) => b.partial.includes(x))) return false;
+  if (a.partial.length !== b.partial.length || !a.partial.every((x) => b.partial.includes(x)))
+    return false;
   for (let d = 0; d < a.dims.length; d++) {
     const x = a.dims[d];
     const y = b.dims[d];
