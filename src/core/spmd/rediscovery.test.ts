@@ -19,7 +19,8 @@ function partition(spec: string, mesh: string, schedule: string) {
 }
 
 const comms = (cs: readonly CollectiveRecord[]) => cs.filter((c) => c.kind !== 'slice');
-const inLayer = (c: CollectiveRecord, i: number) => c.scope === `layers/${i}` || c.scope.startsWith(`layers/${i}/`);
+const inLayer = (c: CollectiveRecord, i: number) =>
+  c.scope === `layers/${i}` || c.scope.startsWith(`layers/${i}/`);
 
 describe('rediscovering the expert strategies on gpt2-small', () => {
   it('MP alone is exactly Megatron: per layer two all-reduces of [b, s, d] forward, two backward, on the model axis, nothing else', () => {
@@ -27,7 +28,12 @@ describe('rediscovering the expert strategies on gpt2-small', () => {
     for (let i = 0; i < LAYERS; i++) {
       const layer = comms(spmd.collectives).filter((c) => inLayer(c, i));
       const ar = (phase: string) => layer.filter((c) => c.phase === phase);
-      expect(layer.every((c) => c.kind === 'all-reduce' && c.axes.join() === 'model' && c.shape.join() === `4,128,${D}`)).toBe(true);
+      expect(
+        layer.every(
+          (c) =>
+            c.kind === 'all-reduce' && c.axes.join() === 'model' && c.shape.join() === `4,128,${D}`,
+        ),
+      ).toBe(true);
       expect(ar('forward')).toHaveLength(2);
       expect(ar('backward')).toHaveLength(2);
       expect(layer).toHaveLength(4);
@@ -43,7 +49,9 @@ describe('rediscovering the expert strategies on gpt2-small', () => {
     expect(gradReduces).toHaveLength(params.length);
     // each parameter's gradient is reduced at its full shape
     const shapes = (xs: number[][]) => xs.map((s) => s.join('x')).sort();
-    expect(shapes(gradReduces.map((c) => [...c.shape]))).toEqual(shapes(params.map((id) => [...program.values[id].type.shape])));
+    expect(shapes(gradReduces.map((c) => [...c.shape]))).toEqual(
+      shapes(params.map((id) => [...program.values[id].type.shape])),
+    );
     expect(cs.filter((c) => c.phase === 'forward').map((c) => c.scope)).toEqual(['loss']);
   });
 
@@ -66,13 +74,16 @@ describe('rediscovering the expert strategies on gpt2-small', () => {
 
 describe('rediscovering expert parallelism on a mixture of experts', () => {
   it('EP then BP on one axis puts two all-to-alls around the experts forward and two backward, per MoE layer', () => {
-    const spec = 'moe:layers=2,d_model=64,heads=4,vocab=128,seq=32,batch=8,experts=4,top_k=2,group_size=32';
+    const spec =
+      'moe:layers=2,d_model=64,heads=4,vocab=128,seq=32,batch=8,experts=4,top_k=2,group_size=32';
     const { spmd } = partition(spec, 'data=4', 'EP(data),BP(data)');
     for (let i = 0; i < 2; i++) {
       const a2a = comms(spmd.collectives).filter((c) => inLayer(c, i) && c.kind === 'all-to-all');
       expect(a2a.filter((c) => c.phase === 'forward')).toHaveLength(2);
       expect(a2a.filter((c) => c.phase === 'backward')).toHaveLength(2);
-      expect(a2a.every((c) => c.axes.join() === 'data' && c.scope === `layers/${i}/moe`)).toBe(true);
+      expect(a2a.every((c) => c.axes.join() === 'data' && c.scope === `layers/${i}/moe`)).toBe(
+        true,
+      );
     }
   });
 });

@@ -42,7 +42,9 @@ describe('applySchedule', () => {
     const r = applySchedule(program, mesh, parseSchedule('BP(data),MP(model)'));
     const [bp, mp] = r.steps;
     for (const v of program.values.map((x) => x.id)) {
-      bp.state.dimsOf(v).forEach((axes, d) => expect(mp.state.dimsOf(v)[d].slice(0, axes.length)).toEqual(axes));
+      bp.state
+        .dimsOf(v)
+        .forEach((axes, d) => expect(mp.state.dimsOf(v)[d].slice(0, axes.length)).toEqual(axes));
       expect(mp.state.partialOf(v)).toEqual(expect.arrayContaining([...bp.state.partialOf(v)]));
     }
   });
@@ -107,7 +109,11 @@ describe('applySchedule', () => {
           const prev = r.steps[k - 1].state;
           const cur = r.steps[k].state;
           for (const v of ids)
-            cur.dimsOf(v).forEach((axes, d) => expect(axes.slice(0, prev.dimsOf(v)[d].length)).toEqual(prev.dimsOf(v)[d]));
+            cur
+              .dimsOf(v)
+              .forEach((axes, d) =>
+                expect(axes.slice(0, prev.dimsOf(v)[d].length)).toEqual(prev.dimsOf(v)[d]),
+              );
         }
       }),
       { numRuns: 25 },

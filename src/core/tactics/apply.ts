@@ -53,7 +53,13 @@ export function applySchedule(
     previous && previous.program === program && meshToString(previous.mesh) === meshToString(mesh)
       ? commonPrefix(previous.steps, schedule)
       : 0;
-  const initial = reuse > 0 ? previous!.initial : new ShardingState(program, mesh.axes.map((a) => a.name));
+  const initial =
+    reuse > 0
+      ? previous!.initial
+      : new ShardingState(
+          program,
+          mesh.axes.map((a) => a.name),
+        );
   const steps: TacticStep[] = previous ? previous.steps.slice(0, reuse) : [];
   let state = steps.length ? steps[steps.length - 1].state : initial;
   for (let k = steps.length; k < schedule.length; k++) {
