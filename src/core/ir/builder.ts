@@ -50,6 +50,8 @@ export class ProgramBuilder {
   private readonly funcs = new Map<string, Func>();
   private readonly outputs: ProgramOutput[] = [];
   private readonly scopes: string[] = [];
+  /** scopes.join('/'), cached until the stack changes. */
+  private scopePath: string | undefined = '';
   private nextOpId = 0;
   phase: Phase = 'forward';
   remat = false;
@@ -89,26 +91,27 @@ export class ProgramBuilder {
   // ---- scopes and lookup -------------------------------------------------
 
   get currentScope(): string {
-    return this.scopes.join('/');
+    return (this.scopePath ??= this.scopes.join('/'));
   }
 
   scope<T>(name: string, fn: () => T): T {
     this.scopes.push(name);
+    this.scopePath = undefined;
     try {
       return fn();
     } finally {
       this.scopes.pop();
+      this.scopePath = undefined;
     }
   }
 
   /** Runs fn with the scope stack replaced by an absolute scope path. */
   atScope<T>(scope: string, fn: () => T): T {
-    const saved = this.scopes.splice(0, this.scopes.length);
-    if (scope) this.scopes.push(scope);
+    const saved = this.replaceScope(scope);
     try {
       return fn();
     } finally {
-      this.scopes.splice(0, this.scopes.length, ...saved);
+      this.restoreScope(saved);
     }
   }
 
@@ -116,11 +119,13 @@ export class ProgramBuilder {
   replaceScope(scope: string): string[] {
     const saved = this.scopes.splice(0, this.scopes.length);
     if (scope) this.scopes.push(scope);
+    this.scopePath = scope;
     return saved;
   }
 
   restoreScope(saved: readonly string[]): void {
     this.scopes.splice(0, this.scopes.length, ...saved);
+    this.scopePath = undefined;
   }
 
   withPhase<T>(phase: Phase, fn: () => T): T {

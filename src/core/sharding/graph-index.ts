@@ -16,11 +16,12 @@ export class GraphIndex {
   readonly groups: DataflowGroup[] = [];
   readonly defOp: (Op | undefined)[];
   readonly users: Op[][];
-  private readonly rules = new Map<number, FactorRule | null>();
+  /** By op id: the rule, null for none, undefined until built. */
+  private readonly rules: (FactorRule | null | undefined)[] = [];
   private readonly plans: (OpPlan | null | undefined)[] = [];
-  /** CSR: the items touching value v are touch[touchStart[v] .. touchStart[v + 1]). */
-  private touchStart!: Int32Array;
-  private touch!: Int32Array;
+  /** CSR: the items touching value v are touchItems[touchStart[v] .. touchStart[v + 1]). */
+  touchStart!: Int32Array;
+  touchItems!: Int32Array;
   readonly types: (id: ValueId) => TensorType;
 
   constructor(readonly program: Program) {
@@ -48,7 +49,7 @@ export class GraphIndex {
 
   /** Calls fn with every work item that touches value v. */
   touching(v: ValueId): Int32Array {
-    return this.touch.subarray(this.touchStart[v], this.touchStart[v + 1]);
+    return this.touchItems.subarray(this.touchStart[v], this.touchStart[v + 1]);
   }
 
   /** The item's plan; undefined for data-flow ops and conservative rules. */
@@ -69,10 +70,10 @@ export class GraphIndex {
   }
 
   rule(op: Op): FactorRule | undefined {
-    let r = this.rules.get(op.id);
+    let r = this.rules[op.id];
     if (r === undefined) {
       const built = opFactorRule(op, this.types) ?? null;
-      this.rules.set(op.id, built);
+      this.rules[op.id] = built;
       r = built;
     }
     return r ?? undefined;
@@ -92,8 +93,8 @@ export class GraphIndex {
     each((v) => count[v + 1]++);
     for (let v = 0; v < n; v++) count[v + 1] += count[v];
     this.touchStart = count.slice();
-    this.touch = new Int32Array(count[n]);
+    const touch = (this.touchItems = new Int32Array(count[n]));
     const fill = count.slice(0, n);
-    each((v, item) => (this.touch[fill[v]++] = item));
+    each((v, item) => (touch[fill[v]++] = item));
   }
 }

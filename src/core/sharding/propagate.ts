@@ -32,37 +32,50 @@ export interface PropagationRun {
 export function propagate(run: PropagationRun, changed: Iterable<ValueId>): void {
   const { index } = run;
   const nOps = index.ops.length;
+  const ops = index.ops;
+  const touchStart = index.touchStart;
+  const touchItems = index.touchItems;
   const queued = new Uint8Array(index.itemCount);
   let queue = new Int32Array(1024);
   let tail = 0;
   const grown: ValueId[] = [];
-  const touch = (v: ValueId) => {
-    const items = index.touching(v);
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i];
+  // the items touching a value go on the queue (once while queued); inlined twice, no closure
+  for (const v of changed) {
+    for (let i = touchStart[v], end = touchStart[v + 1]; i < end; i++) {
+      const item = touchItems[i];
       if (queued[item]) continue;
       queued[item] = 1;
-      if (tail === queue.length) {
-        const bigger = new Int32Array(queue.length * 2);
-        bigger.set(queue);
-        queue = bigger;
-      }
+      if (tail === queue.length) queue = grow(queue);
       queue[tail++] = item;
     }
-  };
-  for (const v of changed) touch(v);
+  }
   const limit = 50 * (index.itemCount + 16);
   for (let head = 0; head < tail; head++) {
     if (head > limit) throw new Error('propagation did not reach a fixpoint (internal error)');
     const item = queue[head];
     queued[item] = 0;
-    if (item < nOps && !run.allow(index.ops[item])) continue;
+    if (item < nOps && !run.allow(ops[item])) continue;
     const plan = index.planOf(item);
     if (!plan) continue;
     grown.length = 0;
     propagatePlan(run, plan, grown, item < nOps);
-    for (let i = 0; i < grown.length; i++) touch(grown[i]);
+    for (let g = 0; g < grown.length; g++) {
+      const v = grown[g];
+      for (let i = touchStart[v], end = touchStart[v + 1]; i < end; i++) {
+        const next = touchItems[i];
+        if (queued[next]) continue;
+        queued[next] = 1;
+        if (tail === queue.length) queue = grow(queue);
+        queue[tail++] = next;
+      }
+    }
   }
+}
+
+function grow(queue: Int32Array): Int32Array<ArrayBuffer> {
+  const bigger = new Int32Array(queue.length * 2);
+  bigger.set(queue);
+  return bigger;
 }
 
 function propagatePlan(run: PropagationRun, plan: OpPlan, grown: ValueId[], isOp: boolean): void {
@@ -72,14 +85,28 @@ function propagatePlan(run: PropagationRun, plan: OpPlan, grown: ValueId[], isOp
   if (clear) return;
   const kinds = plan.rule.factorKinds;
   for (let f = 0; f < kinds.length; f++) {
-    if (kinds[f] === 'passThrough' || kinds[f] === 'reduction') propagateFactor(run, plan, f, grown);
+    if (kinds[f] === 'passThrough' || kinds[f] === 'reduction')
+      propagateFactor(run, plan, f, grown);
   }
   if (isOp) markPartial(run, plan, grown);
-  else for (const to of plan.values) for (const from of plan.values) copyPartial(run, from, to, plan.op, grown);
+  else
+    for (const to of plan.values)
+      for (const from of plan.values) copyPartial(run, from, to, plan.op, grown);
 }
 
-function factorAxes(run: PropagationRun, plan: OpPlan, t: number, d: number, f: number): readonly string[] | undefined {
-  return dimFactorAxes(run.state.dimsOf(plan.values[t])[d], plan.mappings[t][d], f, plan.rule.factorSizes, run.mesh);
+function factorAxes(
+  run: PropagationRun,
+  plan: OpPlan,
+  t: number,
+  d: number,
+  f: number,
+): readonly string[] | undefined {
+  const dimAxes = run.state.dimsOf(plan.values[t])[d];
+  const factors = plan.mappings[t][d];
+  // a dim with one factor hands over its axis list as is (dimFactorAxes' common case)
+  return factors.length === 1
+    ? dimAxes
+    : dimFactorAxes(dimAxes, factors, f, plan.rule.factorSizes, run.mesh);
 }
 
 /** Per-holder axes of the factor being propagated; reused across calls (propagation is synchronous). */
@@ -97,7 +124,10 @@ function propagateFactor(run: PropagationRun, plan: OpPlan, f: number, grown: Va
     scratch[i] = axes;
     if (!axes) continue;
     if (target && !sameAxes(axes, target)) uniform = false;
-    if (!target || axes.length > target.length) [target, src] = [axes, h[2 * i]];
+    if (!target || axes.length > target.length) {
+      target = axes;
+      src = h[2 * i];
+    }
   }
   if (uniform || !target || target.length === 0) return;
   for (let i = 0; i < n; i++) {
@@ -107,7 +137,15 @@ function propagateFactor(run: PropagationRun, plan: OpPlan, f: number, grown: Va
     while (k < axes.length && axes[k] === target[k]) k++;
     if (k < axes.length) {
       const holders = holderList(run, plan, f);
-      report(run, plan.op, f, 'disagree', holders.map((x) => x.value), holders.map((x) => x.axes), `the tensors of factor ${factorName(f)} are split on different axes`);
+      report(
+        run,
+        plan.op,
+        f,
+        'disagree',
+        holders.map((x) => x.value),
+        holders.map((x) => x.axes),
+        `the tensors of factor ${factorName(f)} are split on different axes`,
+      );
       target = target.slice(0, k);
     }
   }
@@ -117,7 +155,8 @@ function propagateFactor(run: PropagationRun, plan: OpPlan, f: number, grown: Va
     if (!scratch[i] || scratch[i]!.length >= target.length) continue;
     // re-read: a value held twice by the op (x * x) may have grown a moment ago
     const axes = factorAxes(run, plan, h[2 * i], h[2 * i + 1], f);
-    if (axes && axes.length < target.length) extend(run, plan, h[2 * i], h[2 * i + 1], f, axes, target, from, grown);
+    if (axes && axes.length < target.length)
+      extend(run, plan, h[2 * i], h[2 * i + 1], f, axes, target, from, grown);
   }
 }
 
@@ -131,7 +170,8 @@ function sameAxes(a: readonly string[], b: readonly string[]): boolean {
 function holderList(run: PropagationRun, plan: OpPlan, f: number) {
   const h = plan.holders[f];
   const out: { value: ValueId; axes: readonly string[] }[] = [];
-  for (let i = 0; i < h.length; i += 2) out.push({ value: plan.values[h[i]], axes: factorAxes(run, plan, h[i], h[i + 1], f) ?? [] });
+  for (let i = 0; i < h.length; i += 2)
+    out.push({ value: plan.values[h[i]], axes: factorAxes(run, plan, h[i], h[i + 1], f) ?? [] });
   return out;
 }
 
@@ -156,12 +196,28 @@ function extend(
     if (state.partialOf(v).includes(a)) return; // resolved by the lowering (reduce-scatter), not a conflict
     if (state.uses(v, a)) {
       const replicated = state.replicatedOf(v).includes(a);
-      report(run, plan.op, f, replicated ? 'replicated' : 'axisInUse', [from, v], [target, state.dimsOf(v).flat()], `axis '${a}' cannot split value %${v}: it is ${replicated ? 'explicitly replicated on it' : 'already split on it elsewhere'}`);
+      report(
+        run,
+        plan.op,
+        f,
+        replicated ? 'replicated' : 'axisInUse',
+        [from, v],
+        [target, state.dimsOf(v).flat()],
+        `axis '${a}' cannot split value %${v}: it is ${replicated ? 'explicitly replicated on it' : 'already split on it elsewhere'}`,
+      );
       return;
     }
     size *= meshAxisSize(mesh, a);
     if (sizes[f] % size !== 0) {
-      report(run, plan.op, f, 'indivisible', [from, v], [target, current], `factor ${factorName(f)} of size ${sizes[f]} does not divide into ${size} shards`);
+      report(
+        run,
+        plan.op,
+        f,
+        'indivisible',
+        [from, v],
+        [target, current],
+        `factor ${factorName(f)} of size ${sizes[f]} does not divide into ${size} shards`,
+      );
       return;
     }
     state.growDim(v, d, a, from, plan.op.id);
@@ -197,7 +253,13 @@ function markPartial(run: PropagationRun, plan: OpPlan, grown: ValueId[]): void 
 }
 
 /** Partial sums flow through data-flow edges unchanged. */
-function copyPartial(run: PropagationRun, from: ValueId, to: ValueId, op: Op, grown: ValueId[]): void {
+function copyPartial(
+  run: PropagationRun,
+  from: ValueId,
+  to: ValueId,
+  op: Op,
+  grown: ValueId[],
+): void {
   for (const a of run.state.partialOf(from)) {
     if (run.state.uses(to, a)) continue;
     run.state.growPartial(to, a, from, op.id);
@@ -205,7 +267,15 @@ function copyPartial(run: PropagationRun, from: ValueId, to: ValueId, op: Op, gr
   }
 }
 
-function report(run: PropagationRun, op: Op, f: number, kind: Conflict['kind'], values: readonly ValueId[], axes: readonly (readonly string[])[], why: string): void {
+function report(
+  run: PropagationRun,
+  op: Op,
+  f: number,
+  kind: Conflict['kind'],
+  values: readonly ValueId[],
+  axes: readonly (readonly string[])[],
+  why: string,
+): void {
   const key = `${op.id}:${f}`;
   if (run.reported.has(key)) return;
   run.reported.add(key);
@@ -215,7 +285,11 @@ function report(run: PropagationRun, op: Op, f: number, kind: Conflict['kind'], 
     scope: op.scope,
     factor: factorName(f),
     kind,
-    competing: values.map((value, i) => ({ value, axes: [...(axes[i] ?? [])], tactics: run.state.tacticsOf(value, axes[i] ?? []) })),
+    competing: values.map((value, i) => ({
+      value,
+      axes: [...(axes[i] ?? [])],
+      tactics: run.state.tacticsOf(value, axes[i] ?? []),
+    })),
     tactic: run.tactic,
     message: `op #${op.id} ${op.kind}${op.scope ? ` in ${op.scope}` : ''}: ${why}; propagation stops here`,
   });

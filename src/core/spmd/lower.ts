@@ -32,7 +32,8 @@ export interface SpmdProgram {
 const LINEAR_UNARY = new Set(['negate', 'convert', 'transpose', 'reshape']);
 const LINEAR_SUM = new Set(['add', 'subtract']);
 
-type Env = Map<ValueId, Placed[]>;
+/** Each lowered value's versions (first the one it was made as, then its reshards), by value id. */
+type Env = (Placed[] | undefined)[];
 
 /**
  * Lowers a partitioned program to the per-device SPMD program: every op runs on local shapes,
@@ -65,7 +66,7 @@ class Lowering {
 
   run(): SpmdProgram {
     const { p, b } = this;
-    const env: Env = new Map();
+    const env: Env = new Array(p.values.length);
     const inputShardings: Sharding[] = [];
     const localInputs: Value[] = [];
     for (const id of p.main.params) {
@@ -106,7 +107,7 @@ class Lowering {
   }
 
   private bind(env: Env, id: ValueId, placed: Placed): void {
-    env.set(id, [placed]);
+    env[id] = [placed];
     if (!this.localOf.has(id)) this.localOf.set(id, placed.value.id);
   }
 
@@ -119,7 +120,7 @@ class Lowering {
     scope: string,
     phase: Op['phase'],
   ): Placed {
-    const versions = env.get(id);
+    const versions = env[id];
     if (!versions) throw new Error(`SPMD lowering: value %${id} used before it is lowered`);
     for (const x of versions) if (sameLayout(x.sharding, want)) return x;
     return this.reshardTo(versions, id, want, reason, scope, phase);
@@ -135,7 +136,7 @@ class Lowering {
     partial: readonly string[],
   ): Placed {
     const id = op.operands[i];
-    const versions = env.get(id);
+    const versions = env[id];
     if (!versions) throw new Error(`SPMD lowering: value %${id} used before it is lowered`);
     for (const x of versions) if (layoutIsUnder(x.sharding, mapping, fa, partial)) return x;
     const want = shardingUnder(mapping, fa, partial);
@@ -197,7 +198,7 @@ class Lowering {
     const nOperands = op.operands.length;
     const nResults = op.results.length;
     const operandPlaced: Placed[] = new Array(nOperands);
-    for (let i = 0; i < nOperands; i++) operandPlaced[i] = env.get(op.operands[i])![0];
+    for (let i = 0; i < nOperands; i++) operandPlaced[i] = env[op.operands[i]]![0];
     const keepPartial = this.partialPassThrough(op, operandPlaced);
     const resultPlacements: Placement[] = new Array(nResults);
     for (let i = 0; i < nResults; i++) {
@@ -240,7 +241,7 @@ class Lowering {
 
   /** Reduce/sort/scatter bodies work on scalars: they lower unchanged. */
   private lowerScalarRegion(r: Region): Region {
-    const env: Env = new Map();
+    const env: Env = [];
     return this.b.region(
       r.params.map((v) => this.p.values[v].type),
       (...params) => {
@@ -252,7 +253,7 @@ class Lowering {
           }),
         );
         this.lowerOps(r.ops, env);
-        return r.yields.map((y) => env.get(y)![0].value);
+        return r.yields.map((y) => env[y]![0].value);
       },
     );
   }
@@ -320,7 +321,7 @@ class Lowering {
     paramShardings: readonly Sharding[],
     yieldShardings: readonly Sharding[] | undefined,
   ) {
-    const env: Env = new Map();
+    const env: Env = [];
     return (...params: Value[]) => {
       r.params.forEach((v, i) =>
         this.bind(env, v, { value: params[i], sharding: paramShardings[i], reduction: 'sum' }),
