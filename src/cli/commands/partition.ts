@@ -1,7 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { printProgram } from '../../core/ir/index.ts';
 import { MeshError, meshToString, parseMesh, type Mesh } from '../../core/mesh/mesh.ts';
-import { collectivesJson, conflictsJson, partitionProgram } from '../../core/spmd/partition.ts';
+import {
+  collectivesJson,
+  conflictsJson,
+  opaqueOpsJson,
+  partitionProgram,
+} from '../../core/spmd/partition.ts';
 import { parseSchedule, scheduleFromJson, scheduleToString } from '../../core/tactics/schedule.ts';
 import { TacticError, type Tactic } from '../../core/tactics/tactic.ts';
 import { defineCommand } from '../command.ts';
@@ -64,6 +69,7 @@ export const partition = defineCommand({
     const { spmd } = result;
     const collectives = collectivesJson(spmd);
     const conflicts = conflictsJson(result.schedule.conflicts);
+    const opaque = opaqueOpsJson(program);
     if (options.json) {
       io.out(
         JSON.stringify(
@@ -73,6 +79,7 @@ export const partition = defineCommand({
             schedule: scheduleToString(schedule.slice(0, after)),
             collectives,
             conflicts,
+            opaque,
             localSlices: spmd.collectives.length - collectives.length,
           },
           null,
@@ -113,6 +120,7 @@ export const partition = defineCommand({
           io.columns,
         ),
       );
+    for (const o of opaque) io.out(`opaque: ${o.message}`);
     for (const c of conflicts.slice(0, 20)) io.out(`conflict: ${c.message}`);
     if (conflicts.length > 20) io.out(`… and ${conflicts.length - 20} more conflicts (see --json)`);
     return 0;

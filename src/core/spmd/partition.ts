@@ -1,6 +1,7 @@
 import type { Program } from '../ir/program.ts';
 import type { Mesh } from '../mesh/mesh.ts';
 import type { Conflict } from '../sharding/conflict.ts';
+import { conservativeOps } from '../sharding/rules/registry.ts';
 import { applySchedule, type ScheduleResult } from '../tactics/apply.ts';
 import type { Tactic } from '../tactics/tactic.ts';
 import type { CollectiveRecord } from './collective.ts';
@@ -51,6 +52,17 @@ export function collectivesJson(spmd: SpmdProgram): CollectiveJson[] {
       reason: c.reason,
       ...(c.tripCount > 1 ? { tripCount: c.tripCount } : {}),
     }));
+}
+
+/** Ops without a real sharding rule (opaque custom calls): kept replicated, and reported. */
+export function opaqueOpsJson(program: Program) {
+  return conservativeOps(program).map((op) => ({
+    op: op.id,
+    kind: op.kind,
+    scope: op.scope,
+    target: (op.attrs as { callTarget?: string }).callTarget,
+    message: `op #${op.id} ${op.kind}${op.scope ? ` in ${op.scope}` : ''} has no sharding rule: it runs replicated (its operands are gathered)`,
+  }));
 }
 
 export function conflictsJson(conflicts: readonly Conflict[]) {
