@@ -17,8 +17,9 @@ export class GraphIndex {
   readonly defOp: (Op | undefined)[];
   readonly users: Op[][];
   /** By op id: the rule, null for none, undefined until built. */
-  private readonly rules: (FactorRule | null | undefined)[] = [];
-  private readonly plans: (OpPlan | null | undefined)[] = [];
+  private readonly rules: (FactorRule | null | undefined)[];
+  /** By item; preallocated (items are built in worklist order, which would make a sparse array slow). */
+  private readonly plans: (OpPlan | null | undefined)[];
   /** CSR: the items touching value v are touchItems[touchStart[v] .. touchStart[v + 1]). */
   touchStart!: Int32Array;
   touchItems!: Int32Array;
@@ -41,6 +42,10 @@ export class GraphIndex {
     for (const f of program.funcs.values()) visit(f.ops);
     visit(program.main.ops);
     this.buildTouch(n);
+    this.plans = new Array<OpPlan | null | undefined>(this.itemCount).fill(undefined);
+    let maxId = -1;
+    for (const op of this.ops) if (op.id > maxId) maxId = op.id;
+    this.rules = new Array<FactorRule | null | undefined>(maxId + 1).fill(undefined);
   }
 
   get itemCount(): number {

@@ -36,7 +36,7 @@ export function projectTensor(
     let k = 0;
     let filled = 1;
     for (const a of dimAxes) {
-      const size = meshAxisSize(mesh, a);
+      const size = axisSize(mesh, a);
       while (k < factors.length && filled === factorSizes[factors[k]]) {
         k++;
         filled = 1;
@@ -52,10 +52,17 @@ export function projectTensor(
   return { axes, opaque, dimOf };
 }
 
+/** meshAxisSize without its per-call closure: this runs for every axis of every visit. */
+export function axisSize(mesh: Mesh, name: string): number {
+  const axes = mesh.axes;
+  for (let i = 0; i < axes.length; i++) if (axes[i].name === name) return axes[i].size;
+  return meshAxisSize(mesh, name); // throws the MeshError naming the axis
+}
+
 /** Product of the axis sizes. */
 export function axesSize(axes: readonly string[], mesh: Mesh): number {
   let n = 1;
-  for (const a of axes) n *= meshAxisSize(mesh, a);
+  for (let i = 0; i < axes.length; i++) n *= axisSize(mesh, axes[i]);
   return n;
 }
 
@@ -99,7 +106,7 @@ export function dimFactorAxes(
   let k = 0;
   let filled = 1;
   for (const a of dimAxes) {
-    const size = meshAxisSize(mesh, a);
+    const size = axisSize(mesh, a);
     while (k < factors.length && filled === factorSizes[factors[k]]) {
       k++;
       filled = 1;
@@ -112,7 +119,13 @@ export function dimFactorAxes(
 }
 
 /** factorCanGrow for one dim given by its axis list (see there). */
-export function dimFactorCanGrow(dimAxes: readonly string[], factors: readonly number[], f: number, factorSizes: readonly number[], mesh: Mesh): boolean {
+export function dimFactorCanGrow(
+  dimAxes: readonly string[],
+  factors: readonly number[],
+  f: number,
+  factorSizes: readonly number[],
+  mesh: Mesh,
+): boolean {
   if (factors.length === 1) return true;
   const i = factors.indexOf(f);
   for (let j = 0; j < factors.length; j++) {

@@ -1,11 +1,10 @@
 import type { Mesh } from '../mesh/mesh.ts';
-import { meshAxisSize } from '../mesh/mesh.ts';
 import type { Op, ValueId } from '../ir/program.ts';
 import type { Conflict } from './conflict.ts';
 import { factorName } from './factor-rule.ts';
 import type { GraphIndex } from './graph-index.ts';
 import type { OpPlan } from './op-plan.ts';
-import { axesSize, dimFactorAxes, dimFactorCanGrow } from './projection.ts';
+import { axesSize, axisSize, dimFactorAxes, dimFactorCanGrow } from './projection.ts';
 import type { ShardingState } from './state.ts';
 
 /** Which ops a tactic's propagation may cross (ZeRO tactics stay inside the optimizer update). */
@@ -207,7 +206,7 @@ function extend(
       );
       return;
     }
-    size *= meshAxisSize(mesh, a);
+    size *= axisSize(mesh, a);
     if (sizes[f] % size !== 0) {
       report(
         run,

@@ -2,14 +2,15 @@ import type { ProgramBuilder } from '../ir/builder.ts';
 import type { OpAttrs } from '../ir/ops.ts';
 import type { Op, Program, Value } from '../ir/program.ts';
 import type { Shape } from '../ir/shape.ts';
-import { meshAxisSize, type Mesh } from '../mesh/mesh.ts';
+import type { Mesh } from '../mesh/mesh.ts';
+import { axisSize } from '../sharding/projection.ts';
 import type { Sharding } from '../sharding/sharding.ts';
 
 export function localShape(shape: Shape, s: Sharding, mesh: Mesh): number[] {
   const out: number[] = new Array(shape.length);
   for (let d = 0; d < shape.length; d++) {
     let k = 1;
-    for (const a of s.dims[d]) k *= meshAxisSize(mesh, a);
+    for (const a of s.dims[d]) k *= axisSize(mesh, a);
     out[d] = shape[d] / k;
   }
   return out;

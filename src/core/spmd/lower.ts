@@ -1,7 +1,8 @@
 import { ProgramBuilder } from '../ir/builder.ts';
 import type { CollectiveReduction, OpAttrs } from '../ir/ops.ts';
 import type { Func, Op, Program, Region, Value, ValueId } from '../ir/program.ts';
-import { meshAxisSize, type Mesh } from '../mesh/mesh.ts';
+import type { Mesh } from '../mesh/mesh.ts';
+import { axisSize } from '../sharding/projection.ts';
 import { shardingToString, type Sharding } from '../sharding/sharding.ts';
 import { tacticDrivesOp, type ScheduleResult } from '../tactics/apply.ts';
 import type { CollectiveRecord } from './collective.ts';
@@ -57,7 +58,7 @@ class Lowering {
     this.p = r.program;
     this.mesh = r.mesh;
     this.b = new ProgramBuilder(this.p.name, { ...this.p.meta, mesh: { axes: this.mesh.axes } });
-    this.b.axisSizes = (a) => meshAxisSize(this.mesh, a);
+    this.b.axisSizes = (a) => axisSize(this.mesh, a);
   }
 
   private recorded(v: ValueId): Sharding {
