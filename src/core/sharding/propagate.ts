@@ -235,21 +235,26 @@ function markPartial(run: PropagationRun, plan: OpPlan, grown: ValueId[]): void 
     let same = true;
     for (let i = 0; i < h.length && same; i += 2) {
       if (plan.isResult[h[i]]) continue;
-      const axes = factorAxes(run, plan, h[i], h[i + 1], f) ?? [];
-      if (agreed === undefined) [agreed, from] = [axes, plan.values[h[i]]];
-      else same = agreed.length === axes.length && agreed.every((a, k) => axes[k] === a);
+      const axes = factorAxes(run, plan, h[i], h[i + 1], f) ?? NO_AXES;
+      if (agreed === undefined) {
+        agreed = axes;
+        from = plan.values[h[i]];
+      } else same = sameAxes(agreed, axes);
     }
     if (!same || !agreed?.length || from === undefined) continue;
-    plan.values.forEach((v, t) => {
-      if (!plan.isResult[t]) return;
-      for (const a of agreed!) {
+    for (let t = 0; t < plan.values.length; t++) {
+      if (!plan.isResult[t]) continue;
+      const v = plan.values[t];
+      for (const a of agreed) {
         if (run.state.uses(v, a)) continue; // already tiled on it: the lowering reduce-scatters
-        run.state.growPartial(v, a, from!, plan.op.id);
+        run.state.growPartial(v, a, from, plan.op.id);
         grown.push(v);
       }
-    });
+    }
   }
 }
+
+const NO_AXES: readonly string[] = Object.freeze([]);
 
 /** Partial sums flow through data-flow edges unchanged. */
 function copyPartial(

@@ -14,7 +14,8 @@ const EMPTY: readonly string[] = Object.freeze([]);
 const emptyDims: (readonly (readonly string[])[])[] = [];
 
 function emptyDimsOf(rank: number): readonly (readonly string[])[] {
-  while (emptyDims.length <= rank) emptyDims.push(Object.freeze(Array.from({ length: emptyDims.length }, () => EMPTY)));
+  while (emptyDims.length <= rank)
+    emptyDims.push(Object.freeze(Array.from({ length: emptyDims.length }, () => EMPTY)));
   return emptyDims[rank];
 }
 
@@ -95,7 +96,11 @@ export class ShardingState {
     const s = this.slot(v, axis);
     if (s < 0 || this.tactic[s] < 0) return undefined;
     const via = this.via[s];
-    return { tactic: this.tactic[s], seed: this.seeds[this.seed[s]], ...(via >= 0 ? { viaOp: via } : {}) };
+    return {
+      tactic: this.tactic[s],
+      seed: this.seeds[this.seed[s]],
+      ...(via >= 0 ? { viaOp: via } : {}),
+    };
   }
 
   /** The tactic that put the axis on the value, or -1. */
@@ -105,7 +110,14 @@ export class ShardingState {
   }
 
   /** A tactic's seed: tile dim d of v on axis (kind 'dim') or pin it replicated on axis. */
-  seedAxis(v: ValueId, kind: 'dim' | 'replicated', d: number, axis: string, tactic: number, why: string): void {
+  seedAxis(
+    v: ValueId,
+    kind: 'dim' | 'replicated',
+    d: number,
+    axis: string,
+    tactic: number,
+    why: string,
+  ): void {
     const r = this.writable(v);
     if (kind === 'dim') r.dims[d].push(axis);
     else r.replicated.push(axis);
@@ -155,9 +167,17 @@ export class ShardingState {
   private writable(v: ValueId): Rec {
     const r = this.recs[v];
     if (r && r.owner === this) return r;
-    const copy: Rec = r
-      ? { dims: r.dims.map((axes) => axes.slice()), partial: r.partial.slice(), replicated: r.replicated.slice(), owner: this }
-      : { dims: Array.from({ length: this.ranks[v] }, () => []), partial: [], replicated: [], owner: this };
+    // loops rather than map/Array.from: no closure per first write of a value in a state
+    let copy: Rec;
+    if (r) {
+      const dims: string[][] = new Array(r.dims.length);
+      for (let d = 0; d < dims.length; d++) dims[d] = r.dims[d].slice();
+      copy = { dims, partial: r.partial.slice(), replicated: r.replicated.slice(), owner: this };
+    } else {
+      const dims: string[][] = new Array(this.ranks[v]);
+      for (let d = 0; d < dims.length; d++) dims[d] = [];
+      copy = { dims, partial: [], replicated: [], owner: this };
+    }
     this.recs[v] = copy;
     return copy;
   }
