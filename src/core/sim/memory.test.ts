@@ -1,0 +1,337 @@
+import { describe, expect, it } from 'vitest';
+import { ProgramBuilder } from '../ir/builder.ts';
+import type { Program } from '../ir/program.ts';
+import { parseMesh, type Mesh } from '../mesh/mesh.ts';
+import { buildModel } from '../models/index.ts';
+import type { SpmdProgram } from '../spmd/lower.ts';
+import { partitionProgram } from '../spmd/partition.ts';
+import { parseSchedule } from '../tactics/schedule.ts';
+import { mixedPrecisionAdamStep } from './memory-fixtures.ts';
+import { memoryCategory, memoryProfile, type MemoryProfile } from './memory.ts';
+
+/** |actual − expected| ≤ rel·|expected|, printing actual, expected and the relative delta. */
+function near(label: string, actual: number, expected: number, rel: number): void {
+  const delta = expected === 0 ? actual : (actual - expected) / Math.abs(expected);
+  console.log(
+    `${label}: actual ${actual.toPrecision(6)} expected ${expected.toPrecision(6)} delta ${(delta * 100).toFixed(3)}% (tolerance ${(rel * 100).toFixed(2)}%)`,
+  );
+  expect(Math.abs(delta)).toBeLessThanOrEqual(rel);
+}
+
+/** A hand-built program as its own one-device SPMD program (every value stands for itself). */
+function asSpmd(p: Program): { spmd: SpmdProgram; mesh: Mesh } {
+  const mesh = parseMesh('x=1');
+  const localOf = new Map(p.values.map((v) => [v.id, v.id] as const));
+  return {
+    spmd: { program: p, mesh, collectives: [], inputShardings: [], outputShardings: [], localOf },
+    mesh,
+  };
+}
+
+function profileOf(p: Program): MemoryProfile {
+  const { spmd, mesh } = asSpmd(p);
+  return memoryProfile(spmd, p, mesh);
+}
+
+describe('liveness on hand-built programs (byte counts by hand)', () => {
+  it('a chain frees each value after its last use', () => {
+    // x f32[256] = 1024 B, live throughout (a program input); a, b, c, d each 1024 B
+    const b = new ProgramBuilder('chain');
+    const x = b.input('x', [256], 'f32', 'data');
+    const a = b.neg(x);
+    const c1 = b.exp(a);
+    const c2 = b.log(c1);
+    const d = b.tanh(c2);
+    b.output('d', d);
+    const prof = profileOf(b.build());
+    // op i runs with x, its operand and its result live: 3 × 1024; after it, the operand is freed
+    expect(Array.from(prof.timeline)).toEqual([2048, 2048, 2048, 2048]);
+    expect(prof.peakBytes).toBe(3072);
+    expect(prof.peakOpIndex).toBe(1);
+    // x is data (activations); a and exp(a) are short-lived forward intermediates (temp)
+    expect(prof.breakdown).toEqual({
+      params: 0,
+      grads: 0,
+      optState: 0,
+      activations: 1024,
+      temp: 2048,
+    });
+    expect(prof.perDevice).toEqual([3072]);
+  });
+
+  it('an output aliasing (donating) its input replaces it instead of doubling it', () => {
+    const build = (donate: boolean) => {
+      const b = new ProgramBuilder('donate');
+      const w = b.param('w', [256], 'f32'); // 1024 B
+      const w2 = b.withPhase('optimizer', () => b.op1('negate', [w], {}, { of: w.id }));
+      b.output('w', w2, donate ? w : undefined);
+      return b.build();
+    };
+    const donated = profileOf(build(true));
+    // w dies at the op making w' and w' takes its buffer: 1024 B throughout
+    expect(donated.peakBytes).toBe(1024);
+    expect(Array.from(donated.timeline)).toEqual([1024]);
+    expect(donated.breakdown.params).toBe(1024);
+    // without donation the input stays live to the end next to its replacement
+    const kept = profileOf(build(false));
+    expect(kept.peakBytes).toBe(2048);
+    expect(kept.breakdown.params).toBe(2048);
+  });
+
+  it('a donated input still read after its replacement is made is counted with it until then', () => {
+    const b = new ProgramBuilder('donate-late');
+    const w = b.param('w', [256], 'f32'); // 1024 B
+    const { w2, t } = b.withPhase('optimizer', () => {
+      const w2 = b.op1('negate', [w], {}, { of: w.id });
+      return { w2, t: b.add(w, w2) };
+    });
+    b.output('w', w2, w);
+    b.output('t', t);
+    const prof = profileOf(b.build());
+    // op0: w + w' = 2048; op1: w + w' + t = 3072, then w is freed: 2048
+    expect(Array.from(prof.timeline)).toEqual([2048, 2048]);
+    expect(prof.peakBytes).toBe(3072);
+    expect(prof.peakOpIndex).toBe(1);
+  });
+
+  it("a while loop's body peak adds to the live set at the loop, carried values counted once", () => {
+    const b = new ProgramBuilder('loop');
+    const x = b.input('x', [256], 'f32', 'data'); // 1024 B
+    const i0 = b.constant(0, [], 'i32'); // 4 B
+    const types = [i0.type, x.type];
+    const cond = b.region(types, (i) => [b.compare(i, b.constant(3, [], 'i32'), 'LT')]);
+    const body = b.region(types, (i, v) => {
+      const y = b.exp(v); // 1024
+      const z = b.neg(y); // 1024, y freed
+      return [b.add(i, b.constant(1, [], 'i32')), z];
+    });
+    const [, out] = b.op('while', [i0, x], { tripCount: 3 }, { regions: [cond, body] });
+    b.output('out', out);
+    const prof = profileOf(b.build());
+    // body (its params are the carried buffers, paid outside): exp 1024, neg 1024 + 1024 → 2048;
+    // then constant 4 and add 4 next to z: ≤ 1032. Body peak 2048 (cond: 4 + 1 = 5).
+    // main: x 1024; op0 constant → 1028; op1 while: 1028 + max(2048, results 1028 − 4 reused
+    // from the dying counter) = 3076; after: x + the carried result (the counter result is
+    // unused, freed at once) = 2048
+    expect(Array.from(prof.timeline)).toEqual([1028, 2048]);
+    expect(prof.peakBytes).toBe(3076);
+    expect(prof.peakOpIndex).toBe(1);
+    expect(prof.breakdown).toEqual({
+      params: 0,
+      grads: 0,
+      optState: 0,
+      activations: 1024,
+      temp: 2052,
+    });
+  });
+});
+
+describe('ZeRO memory (Rajbhandari et al. 2019; simulator.md §3.1): Ψ = 7.5B, 64 devices', () => {
+  // 60 bf16 matrices [40000, 3125] = 7.5e9 parameters; mixed-precision Adam: 2Ψ bf16 params,
+  // 2Ψ bf16 gradients, 12Ψ f32 optimizer state (master weights, m, v)
+  const COUNT = 60;
+  const ROWS = 40000;
+  const COLS = 3125;
+  const PSI = COUNT * ROWS * COLS;
+  const N = 64;
+  const program = mixedPrecisionAdamStep(COUNT, ROWS, COLS, N);
+  const mesh = parseMesh(`data=${N}`);
+  const stages = [
+    { schedule: 'BP(data)', params: 2 * PSI, grads: 2 * PSI, opt: 12 * PSI, paper: 120 },
+    {
+      schedule: 'BP(data),Z1(data)',
+      params: 2 * PSI,
+      grads: 2 * PSI,
+      opt: (12 * PSI) / N,
+      paper: 31.4,
+    },
+    {
+      schedule: 'BP(data),Z2(data)',
+      params: 2 * PSI,
+      grads: (2 * PSI) / N,
+      opt: (12 * PSI) / N,
+      paper: 16.6,
+    },
+    {
+      schedule: 'BP(data),Z3(data)',
+      params: (2 * PSI) / N,
+      grads: (2 * PSI) / N,
+      opt: (12 * PSI) / N,
+      paper: 1.9,
+    },
+  ];
+  const profiles = new Map<string, MemoryProfile>();
+  const profile = (schedule: string): MemoryProfile => {
+    let prof = profiles.get(schedule);
+    if (!prof) {
+      const { spmd } = partitionProgram(program, mesh, parseSchedule(schedule));
+      prof = memoryProfile(spmd, program, mesh);
+      profiles.set(schedule, prof);
+    }
+    return prof;
+  };
+  const stored = (p: MemoryProfile) =>
+    p.breakdown.params + p.breakdown.grads + p.breakdown.optState;
+
+  it('the closed forms give the paper figures', () => {
+    for (const s of stages)
+      near(`${s.schedule} closed form (GB)`, (s.params + s.grads + s.opt) / 1e9, s.paper, 0.02);
+  });
+
+  for (const s of stages.slice(0, 2))
+    it(`${s.schedule}: params + grads + optimizer state = ${s.paper} GB`, () => {
+      const prof = profile(s.schedule);
+      near(`${s.schedule} params+grads+optState`, stored(prof), s.params + s.grads + s.opt, 0.01);
+      near(`${s.schedule} params`, prof.breakdown.params, s.params, 0.01);
+      near(`${s.schedule} optState`, prof.breakdown.optState, s.opt, 0.01);
+      // the tiny forward: no activations to speak of; temp = the update's f32 intermediates of
+      // one parameter (a few [40000, 3125] f32 buffers of 0.5 GB before sharding)
+      expect(prof.breakdown.activations).toBeLessThan(1e-4 * prof.peakBytes);
+      expect(prof.breakdown.temp).toBeLessThanOrEqual(5 * 4 * ROWS * COLS);
+    });
+
+  for (const s of stages.slice(2)) {
+    it(`${s.schedule}: the sharded parameters and optimizer state have their ZeRO size`, () => {
+      const prof = profile(s.schedule);
+      near(`${s.schedule} params`, prof.breakdown.params, s.params, 0.01);
+      near(`${s.schedule} optState`, prof.breakdown.optState, s.opt, 0.01);
+      expect(prof.breakdown.activations).toBeLessThan(1e-4 * prof.peakBytes);
+    });
+    // KNOWN GAP (lowering, not this module): the reduce-scatter of each gradient is emitted where
+    // the optimizer consumes it, so every unreduced full-size bf16 gradient stays live through the
+    // backward: grads = 2Ψ (15 GB) instead of 2Ψ/N. Z2 then equals Z1 (31.4 GB) and Z3 is 16.6 GB.
+    // Remove `.fails` once the lowering reduce-scatters gradients eagerly.
+    it.fails(`${s.schedule}: params + grads + optimizer state = ${s.paper} GB`, () => {
+      const prof = profile(s.schedule);
+      near(`${s.schedule} grads`, prof.breakdown.grads, s.grads, 0.01);
+      near(`${s.schedule} params+grads+optState`, stored(prof), s.params + s.grads + s.opt, 0.01);
+    });
+  }
+});
+
+describe('activation memory per transformer layer (Korthikanti et al. 2022; simulator.md §3.1)', () => {
+  // S = seq, b = batch, H = d_model, a = heads; ffn = 4H, bf16 activations, tanh-GeLU, no dropout
+  const S = 256;
+  const B = 8;
+  const H = 64;
+  const A = 4;
+  const SBH = S * B * H;
+  const ABS2 = A * B * S * S;
+
+  /** Activations at the peak (the start of the backward) of a `layers`-layer model. */
+  const activations = (layers: number, meshText: string, schedule: string): number => {
+    const g = buildModel(
+      `gpt:layers=${layers},d_model=${H},heads=${A},vocab=64,seq=${S},batch=${B}`,
+    );
+    const mesh = parseMesh(meshText);
+    const { spmd } = partitionProgram(g, mesh, schedule ? parseSchedule(schedule) : []);
+    const prof = memoryProfile(spmd, g, mesh);
+    expect(spmd.program.main.ops[prof.peakOpIndex].phase).toBe('backward');
+    return prof.breakdown.activations;
+  };
+  /** One layer: the 2-layer model minus the 1-layer one (embeddings, final norm, loss cancel). */
+  const perLayer = (meshText: string, schedule: string) =>
+    activations(2, meshText, schedule) - activations(1, meshText, schedule);
+
+  /**
+   * What our layer keeps for its backward, term by term (bytes, bf16; the autodiff keeps what each
+   * VJP rule reads, and the IR materialises broadcasts, so some constants count):
+   * - each LayerNorm (×2): x−μ, the broadcast rsqrt, x̂, the broadcast γ, the output (input of the
+   *   next matmul): 5 × 2SbH = 10SbH; and four [b,S] tensors (the two broadcast divisors H,
+   *   var+ε, rsqrt): 8bS  ⇒ 20SbH + 16bS
+   * - attention: Q, K, V (the QKᵀ and AV VJPs): 6SbH; the masked scores, the broadcast fill
+   *   constant, exp, the broadcast row sum, the softmax: 5 × 2abS²; the i1 mask: abS²; the row max:
+   *   2abS; the input of the output projection: 2SbH  ⇒ 8SbH + 11abS² + 2abS
+   * - MLP (4H, tanh-GeLU decomposed): h, h², three broadcast constants, h/2, tanh, 1 + tanh and the
+   *   GeLU output (input of the second matmul): 9 × 8SbH = 72SbH
+   * Total: 100SbH + 11abS² + 16bS + 2abS.
+   * Korthikanti: SbH(34 + 5aS/H) with dropout; without dropout (no attention-dropout mask and
+   * output, 3abS², no two SbH masks) 32SbH + 2abS². The gap: LayerNorms +12SbH (they keep the norm
+   * inputs only, we keep 5 tensors each), GeLU +56SbH (they keep its input and output),
+   * softmax +9abS² (they keep the softmax output only); Q, K, V and the projection inputs agree.
+   */
+  const ours = 100 * SBH + 11 * ABS2 + 16 * B * S + 2 * A * B * S;
+  const korthikanti = SBH * (34 + (5 * A * S) / H);
+  const korthikantiNoDropout = 32 * SBH + 2 * ABS2;
+
+  it(
+    'no parallelism: the per-layer activations match our layer accounting',
+    { timeout: 60_000 },
+    () => {
+      const measured = perLayer('model=1', '');
+      near('per-layer activations vs our accounting', measured, ours, 0.005);
+      console.log(
+        `Korthikanti S·b·H·(34+5aS/H) = ${korthikanti} (ours/that = ${(measured / korthikanti).toFixed(3)}); ` +
+          `without dropout 32SbH + 2abS² = ${korthikantiNoDropout} (ours/that = ${(measured / korthikantiNoDropout).toFixed(3)})`,
+      );
+      expect(measured).toBeGreaterThan(korthikantiNoDropout);
+    },
+  );
+
+  it(
+    'tensor + sequence parallelism on t devices divides the per-layer activations by ~t',
+    { timeout: 60_000 },
+    () => {
+      const t = 4;
+      const none = perLayer('model=1', '');
+      const sp = perLayer(`model=${t}`, 'MP(model),SP(model)');
+      // Korthikanti: everything / t. Ours: everything / t except the MLP's first-matmul input (the
+      // ln2 output), saved all-gathered at full size 2SbH for the weight gradient, where Megatron
+      // keeps it sharded (2SbH/t) and gathers it again in the backward; the attention's input is kept
+      // sharded and re-gathered, as in Megatron.
+      near(
+        'MP+SP per-layer activations vs (ours − 2SbH)/t + 2SbH',
+        sp,
+        (ours - 2 * SBH) / t + 2 * SBH,
+        0.005,
+      );
+      near(`reduction factor vs t = ${t}`, none / sp, t, 0.03);
+    },
+  );
+});
+
+describe('categories', () => {
+  it('labels inputs by role and gradients by the parameter they belong to', () => {
+    const program = mixedPrecisionAdamStep(2, 128, 64, 4);
+    const mesh = parseMesh('data=2');
+    const { spmd } = partitionProgram(program, mesh, parseSchedule('BP(data),Z3(data)'));
+    const p = spmd.program;
+    const byName = (name: string) => p.main.params.find((id) => p.values[id].name === name)!;
+    expect(memoryCategory(spmd, program, byName('w0'))).toBe('params');
+    expect(memoryCategory(spmd, program, byName('opt/m/w0'))).toBe('optState');
+    expect(memoryCategory(spmd, program, byName('x'))).toBe('activations');
+    const grad = program.values.find((v) => v.kind === 'gradient' && v.of !== undefined)!;
+    expect(memoryCategory(spmd, program, spmd.localOf.get(grad.id)!)).toBe('grads');
+    const reduceScatter = spmd.collectives.find(
+      (c) => c.kind === 'reduce-scatter' && c.value === grad.id,
+    );
+    if (reduceScatter) {
+      const op = p.main.ops.find((o) => o.id === reduceScatter.opId)!;
+      expect(memoryCategory(spmd, program, op.results[0])).toBe('grads');
+    }
+    // the new parameter (an update of w0, output aliasing it) is a parameter
+    const out = p.outputs.find((o) => o.name === 'new/w0')!;
+    expect(memoryCategory(spmd, program, out.value)).toBe('params');
+  });
+});
+
+describe('performance', () => {
+  it('gpt3-175b, BP,MP,Z3 on data=8,model=8,fsdp=4: well under 50 ms', { timeout: 120_000 }, () => {
+    const program = buildModel('gpt3-175b');
+    const mesh = parseMesh('data=8,model=8,fsdp=4');
+    const { spmd } = partitionProgram(program, mesh, parseSchedule('BP(data),MP(model),Z3(fsdp)'));
+    let best = Infinity;
+    let prof: MemoryProfile | undefined;
+    for (let k = 0; k < 5; k++) {
+      const t0 = performance.now();
+      prof = memoryProfile(spmd, program, mesh);
+      best = Math.min(best, performance.now() - t0);
+    }
+    console.log(
+      `memoryProfile gpt3-175b (${spmd.program.values.length} values, ${spmd.program.main.ops.length} ops): best of 5 ${best.toFixed(1)} ms; ` +
+        `peak ${(prof!.peakBytes / 1e9).toFixed(2)} GB ${JSON.stringify(prof!.breakdown)}`,
+    );
+    expect(prof!.timeline.length).toBe(spmd.program.main.ops.length);
+    expect(best).toBeLessThan(50);
+  });
+});
