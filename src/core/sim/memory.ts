@@ -221,7 +221,8 @@ interface BlockPeak {
  *   its regions (computed recursively, once per region, not per trip) on top of the live set. The
  *   loop-carried values are counted once: as the while's operands outside, free inside the body
  *   (the body pays only for what it allocates, its yields included), and the while's results take
- *   over the carried buffers that die at the loop.
+ *   over the carried buffers that die at the loop. The scalar bodies of reduce, sort, scatter and
+ *   the like are not walked (scalars, fused in practice).
  *
  * Shardings are even today, so every device has the same program and the same peak.
  */
