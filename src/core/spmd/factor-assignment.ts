@@ -22,7 +22,8 @@ export function assignFactors(
 ): string[][] {
   const nF = rule.factorKinds.length;
   const fa: (string[] | undefined)[] = new Array(nF);
-  const used: string[] = excluded.slice();
+  // a fresh list (slicing the frozen empty list is slow)
+  const used: string[] = excluded.length ? excluded.slice() : [];
   if (resultsFirst)
     for (let i = 0; i < results.length; i++)
       offer(rule, fa, used, mesh, rule.results[i], results[i].sharding);
@@ -73,7 +74,8 @@ function offer(
     const factors = mapping[d];
     const dimAxes = sh.dims[d];
     if (factors.length === 0 || dimAxes.length === 0) continue;
-    for (const f of factors) {
+    for (let j = 0; j < factors.length; j++) {
+      const f = factors[j];
       if (fa[f] !== undefined) continue;
       const kind = rule.factorKinds[f];
       if (kind === 'needReplication' || kind === 'permutation') continue;
