@@ -49,6 +49,8 @@ class Lowering {
   private readonly b: ProgramBuilder;
   private readonly collectives: CollectiveRecord[] = [];
   private readonly localOf = new Map<ValueId, ValueId>();
+  /** localOf.has(id), by value id. */
+  private readonly hasLocal: Uint8Array;
   private readonly funcs = new Map<string, Func>();
   private trips = 1;
   private readonly p: Program;
@@ -57,6 +59,7 @@ class Lowering {
   constructor(private readonly r: ScheduleResult) {
     this.p = r.program;
     this.mesh = r.mesh;
+    this.hasLocal = new Uint8Array(this.p.values.length);
     this.b = new ProgramBuilder(this.p.name, { ...this.p.meta, mesh: { axes: this.mesh.axes } });
     this.b.axisSizes = (a) => axisSize(this.mesh, a);
   }
@@ -109,7 +112,9 @@ class Lowering {
 
   private bind(env: Env, id: ValueId, placed: Placed): void {
     env[id] = [placed];
-    if (!this.localOf.has(id)) this.localOf.set(id, placed.value.id);
+    if (this.hasLocal[id]) return;
+    this.hasLocal[id] = 1;
+    this.localOf.set(id, placed.value.id);
   }
 
   /** The value laid out as `want`, resharding (and caching the result) when needed. */
@@ -178,16 +183,23 @@ class Lowering {
 
   private lowerOps(ops: readonly Op[], env: Env): void {
     const { b } = this;
-    for (const op of ops) {
-      const savedScope = b.replaceScope(op.scope);
-      const savedPhase = b.phase;
-      b.phase = op.phase;
-      try {
+    // Each op runs in its own scope and phase; the caller's are restored once at the end.
+    // Nothing reads them between two ops, and the lowering only ever sets one absolute scope
+    // (replaceScope/atScope), so an equal path means an equal stack: no swap is needed.
+    const savedPhase = b.phase;
+    let savedScope: string[] | undefined;
+    try {
+      for (const op of ops) {
+        if (b.currentScope !== op.scope) {
+          const outer = b.replaceScope(op.scope);
+          savedScope ??= outer;
+        }
+        b.phase = op.phase;
         this.lowerOp(op, env);
-      } finally {
-        b.phase = savedPhase;
-        b.restoreScope(savedScope);
       }
+    } finally {
+      b.phase = savedPhase;
+      if (savedScope) b.restoreScope(savedScope);
     }
   }
 
