@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ProgramBuilder } from '../ir/builder.ts';
 import type { Op, Program } from '../ir/program.ts';
+import { opFlops } from '../ir/stats.ts';
+import { buildModel } from '../models/spec.ts';
 import type { Hardware } from '../mesh/hardware.ts';
 import {
   computeModelFor,
@@ -91,13 +93,47 @@ describe('compute cost (roofline with efficiencies)', () => {
     b.output('z', b.exp(b.add(x, y)));
     const p = b.build();
     const f = fusionInfo(p);
-    const types = (id: number) => p.values[id].type;
     const [add, exp] = p.main.ops;
-    expect(fusedBytes(add, types, f)).toBe(8 * 1024); // reads x, y; result stays on chip
-    expect(fusedBytes(exp, types, f)).toBe(4 * 1024); // writes z only
+    expect(fusedBytes(add, f)).toBe(8 * 1024); // reads x, y; result stays on chip
+    expect(fusedBytes(exp, f)).toBe(4 * 1024); // writes z only
     const [a, e] = costs(p).map((c) => c.cost.timeS);
     close(a, (8 * 1024) / (1e12 * M.memEff)); // no launch: fused into exp's kernel
     close(e, M.launchS + (4 * 1024) / (1e12 * M.memEff));
+  });
+
+  it('keeps an elementwise result with several fusible or reducing consumers on chip, not one a matmul reads', () => {
+    const b = new ProgramBuilder('multi');
+    const x = b.input('x', [64, 64], 'f32', 'data');
+    const y = b.input('y', [64, 64], 'f32', 'data');
+    const s = b.add(x, y);
+    const mean = b.sum(s, [1]);
+    const t = b.tanh(s);
+    const u = b.mul(x, y);
+    const mm = b.dotGeneral(u, t, {
+      lhsBatch: [],
+      rhsBatch: [],
+      lhsContract: [1],
+      rhsContract: [0],
+    });
+    b.output('mean', mean);
+    b.output('mm', mm);
+    const p = b.build();
+    const f = fusionInfo(p);
+    expect(f.onChip[s.id]).toBe(1); // read by reduce and tanh: recomputed in both fusions
+    expect(f.onChip[t.id]).toBe(0); // a matmul operand is materialised
+    expect(f.onChip[u.id]).toBe(0);
+    expect(f.onChip[mean.id]).toBe(0); // reductions write their result
+  });
+
+  it('counts the FLOPs opFlops counts, op by op, over a whole training step', () => {
+    const p = buildModel('gpt:layers=1,d_model=32,heads=4,vocab=64,seq=8,batch=2');
+    const f = fusionInfo(p);
+    const types = (id: number) => p.values[id].type;
+    for (const op of p.main.ops)
+      if (op.kind !== 'while' && op.kind !== 'call' && op.kind !== 'case')
+        expect(opComputeCost(op, types, M, f).flops, op.kind).toBe(
+          ['reshape', 'constant', 'iota'].includes(op.kind) ? 0 : opFlops(op, types),
+        );
   });
 
   it('charges nothing for reshapes and constants', () => {

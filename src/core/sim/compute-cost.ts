@@ -1,8 +1,8 @@
-import type { DType } from '../ir/dtype.ts';
-import { isElementwiseKind, type OpKind } from '../ir/ops.ts';
+import { dtypeBytes } from '../ir/dtype.ts';
+import { isElementwiseKind, OP_KINDS, type OpKind } from '../ir/ops.ts';
 import type { Op, Program } from '../ir/program.ts';
 import { opFlops } from '../ir/stats.ts';
-import { tensorBytes, type TensorType } from '../ir/shape.ts';
+import type { TensorType } from '../ir/shape.ts';
 import { peakFlopsFor, type Hardware } from '../mesh/hardware.ts';
 
 /**
@@ -93,103 +93,100 @@ export function matmulDims(op: Op<'dot_general'>, types: (id: number) => TensorT
   return { m, n, k };
 }
 
-/** Ops XLA folds into their neighbours' loop fusions. */
-const FUSIBLE = (kind: OpKind) =>
-  isElementwiseKind(kind) || kind === 'broadcast_in_dim' || kind === 'reshape';
-/** Ops that read a fused producer's result from registers (loop and input fusion). */
-const ABSORBS = (kind: OpKind) => FUSIBLE(kind) || kind === 'reduce';
-/** Ops that cost nothing: bitcasts, scalars folded into consumers, device coordinates. */
-const FREE_KINDS = new Set<OpKind>([
-  'reshape',
-  'constant',
-  'iota',
-  'axis_index',
-  'while',
-  'case',
-  'call',
-]);
+/** How the cost model treats each op kind. */
+const Cls = {
+  /** Bitcasts, scalars folded into consumers, device coordinates, control flow (walked). */
+  Free: 0,
+  /** Elementwise, broadcast: folded into neighbouring loop fusions. */
+  Fusible: 1,
+  /** Reductions: read fused producers (input fusion), write their result. */
+  Reduce: 2,
+  /** Reads and writes a window: twice the output. */
+  Window: 3,
+  /** Writes an update in place: twice the update. */
+  Update: 4,
+  Other: 5,
+} as const;
+type Cls = (typeof Cls)[keyof typeof Cls];
+
+const CLS = new Map<OpKind, Cls>();
+for (const k of OP_KINDS) CLS.set(k, isElementwiseKind(k) ? Cls.Fusible : Cls.Other);
+for (const k of ['reshape', 'constant', 'iota', 'axis_index', 'while', 'case', 'call'] as const)
+  CLS.set(k, Cls.Free);
+CLS.set('broadcast_in_dim', Cls.Fusible);
+CLS.set('reduce', Cls.Reduce);
+for (const k of ['slice', 'dynamic_slice', 'shard_slice', 'gather', 'concatenate'] as const)
+  CLS.set(k, Cls.Window);
+CLS.set('dynamic_update_slice', Cls.Update);
 
 /**
- * Facts about a whole program the per-op cost needs: uses per value and the op defining each
- * value, to decide which intermediates never reach HBM (producer–consumer fusion).
+ * Facts about a whole program the per-op cost needs: each value's bytes, and which values never
+ * reach HBM. A fusible op's result stays on chip when every consumer is fusible or a reduction:
+ * XLA folds the producer into each consumer's fusion (recomputing it there if it has several),
+ * so only fusion inputs (matmul results, parameters, reductions…) and outputs touch memory.
  */
 export interface FusionInfo {
-  readonly uses: Int32Array;
-  /** The single consumer's kind of each value with exactly one use. */
-  readonly soleConsumer: (OpKind | undefined)[];
-  readonly defKind: (OpKind | undefined)[];
+  readonly bytes: Float64Array;
+  /** Elements of each value (elementwise FLOPs without another look at the types). */
+  readonly numel: Float64Array;
+  readonly onChip: Uint8Array;
 }
 
 export function fusionInfo(p: Program): FusionInfo {
   const n = p.values.length;
-  const uses = new Int32Array(n);
-  const soleConsumer: (OpKind | undefined)[] = new Array<OpKind | undefined>(n);
-  const defKind: (OpKind | undefined)[] = new Array<OpKind | undefined>(n);
+  const bytes = new Float64Array(n);
+  const numel = new Float64Array(n);
+  for (let v = 0; v < n; v++) {
+    const t = p.values[v].type;
+    const shape = t.shape;
+    let k = 1;
+    for (let i = 0; i < shape.length; i++) k *= shape[i];
+    numel[v] = k;
+    bytes[v] = k * dtypeBytes(t.dtype);
+  }
+  // set where a fusible op defines a value, cleared at any consumer that would read it from HBM
+  // (SSA: a value's definition comes before its uses, so one pass in program order suffices)
+  const onChip = new Uint8Array(n);
   const visit = (ops: readonly Op[]) => {
     for (const op of ops) {
-      for (const v of op.operands) {
-        uses[v]++;
-        soleConsumer[v] = op.kind;
-      }
-      for (const v of op.results) defKind[v] = op.kind;
+      const c = CLS.get(op.kind)!;
+      if (c !== Cls.Fusible && c !== Cls.Reduce) for (const v of op.operands) onChip[v] = 0;
       for (const r of op.regions) {
         visit(r.ops);
-        for (const v of r.yields) uses[v]++;
+        for (const v of r.yields) onChip[v] = 0;
       }
+      if (c === Cls.Fusible) for (const v of op.results) onChip[v] = 1;
     }
   };
-  visit(p.main.ops);
   for (const f of p.funcs.values()) {
     visit(f.ops);
-    for (const v of f.results) uses[v]++;
+    for (const v of f.results) onChip[v] = 0;
   }
-  for (const o of p.outputs) uses[o.value]++;
-  return { uses, soleConsumer, defKind };
+  visit(p.main.ops);
+  for (const o of p.outputs) onChip[o.value] = 0;
+  return { bytes, numel, onChip };
 }
 
 /**
- * HBM bytes an op moves once fused: an elementwise result with a single elementwise (or reduce)
- * consumer stays on chip, so neither its write nor its read is charged. Slices move twice their
- * output (read + write of the window), as XLA's cost analysis counts them.
+ * HBM bytes an op moves once fused: operands and results that stay on chip are free. Windows
+ * (slices, gathers, concatenation) move twice their output and in-place updates twice the
+ * update, as XLA's cost analysis counts them.
  */
-export function fusedBytes(op: Op, types: (id: number) => TensorType, f: FusionInfo): number {
-  if (FREE_KINDS.has(op.kind)) return 0;
-  switch (op.kind) {
-    case 'slice':
-    case 'dynamic_slice':
-    case 'shard_slice':
-    case 'gather':
-    case 'concatenate':
-      return 2 * tensorBytes(types(op.results[0]));
-    case 'dynamic_update_slice':
-      return 2 * tensorBytes(types(op.operands[1]));
-    default:
-      break;
-  }
-  let bytes = 0;
-  const absorbs = ABSORBS(op.kind);
-  for (const v of op.operands) {
-    const dk = f.defKind[v];
-    const fusedIn = absorbs && dk !== undefined && FUSIBLE(dk) && f.uses[v] === 1;
-    if (!fusedIn) bytes += tensorBytes(types(v));
-  }
-  if (FUSIBLE(op.kind)) {
-    for (const v of op.results) {
-      const c = f.soleConsumer[v];
-      const fusedOut = f.uses[v] === 1 && c !== undefined && ABSORBS(c);
-      if (!fusedOut) bytes += tensorBytes(types(v));
+export function fusedBytes(op: Op, f: FusionInfo): number {
+  switch (CLS.get(op.kind)!) {
+    case Cls.Free:
+      return 0;
+    case Cls.Window:
+      return 2 * f.bytes[op.results[0]];
+    case Cls.Update:
+      return 2 * f.bytes[op.operands[1]];
+    default: {
+      let b = 0;
+      for (const v of op.operands) if (!f.onChip[v]) b += f.bytes[v];
+      for (const v of op.results) if (!f.onChip[v]) b += f.bytes[v];
+      return b;
     }
-  } else for (const v of op.results) bytes += tensorBytes(types(v));
-  return bytes;
-}
-
-/** Whether an op ends a kernel (and pays a launch): not fused into its sole consumer. */
-function launches(op: Op, f: FusionInfo): boolean {
-  if (FREE_KINDS.has(op.kind)) return false;
-  if (!FUSIBLE(op.kind)) return true;
-  const v = op.results[0];
-  const c = f.soleConsumer[v];
-  return !(f.uses[v] === 1 && c !== undefined && ABSORBS(c));
+  }
 }
 
 /** One execution of one op (regions and callees excluded: the scheduler walks them). */
@@ -199,10 +196,19 @@ export function opComputeCost(
   model: ComputeModel,
   fusion: FusionInfo,
 ): OpCost {
-  if (FREE_KINDS.has(op.kind)) return FREE;
+  const cls = CLS.get(op.kind)!;
+  if (cls === Cls.Free) return FREE;
   const hw = model.hardware;
-  const flops = opFlops(op, types);
-  const bytes = fusedBytes(op, types, fusion);
+  // elementwise ops and reductions: one FLOP per output / input element (as opFlops counts them)
+  const flops =
+    cls === Cls.Fusible
+      ? op.kind === 'convert' || op.kind === 'broadcast_in_dim'
+        ? 0
+        : fusion.numel[op.results[0]]
+      : cls === Cls.Reduce
+        ? fusion.numel[op.operands[0]]
+        : opFlops(op, types);
+  const bytes = fusedBytes(op, fusion);
   let flopsPerS: number;
   if (op.kind === 'dot_general') {
     const dtype = types(op.operands[0]).dtype;
@@ -213,13 +219,14 @@ export function opComputeCost(
   } else if (op.kind === 'convolution') {
     flopsPerS = peakFlopsFor(hw, types(op.operands[0]).dtype) * model.matmulEff;
   } else {
-    const dtype: DType = op.results.length ? types(op.results[0]).dtype : 'f32';
-    flopsPerS = peakFlopsFor(hw, dtype) * model.vectorFraction;
+    // vector units: a fixed fraction of the bf16 matmul peak, whatever the dtype
+    flopsPerS = hw.peakFlops.bf16 * model.vectorFraction;
   }
   const bytesPerS = hw.hbmBandwidth * model.memEff;
   const tFlops = flops / flopsPerS;
   const tBytes = bytes / bytesPerS;
-  const launch = launches(op, fusion) ? model.launchS : 0;
+  // a kernel ends (and launches) at every op whose result is materialised
+  const launch = cls === Cls.Fusible && fusion.onChip[op.results[0]] ? 0 : model.launchS;
   if (tFlops === 0 && tBytes === 0 && launch === 0) return FREE;
   return {
     timeS: launch + Math.max(tFlops, tBytes),

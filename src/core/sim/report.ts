@@ -133,27 +133,51 @@ export function topCosts(
   opFlopsOf: (op: Op) => number,
   limit = 20,
 ): { ops: OpRow[]; scopes: ScopeRow[] } {
-  const ops: OpRow[] = [];
-  const scopes = new Map<string, { timeS: number; flops: number }>();
+  const top: Op[] = []; // sorted by time, descending, at most `limit`
+  const time = (op: Op) => opTimeS[op.id] ?? 0;
+  const byScope = new Map<string, { timeS: number; flops: number }>();
   const visit = (list: readonly Op[]) => {
     for (const op of list) {
+      const t = time(op);
       const runs = opRuns[op.id] ?? 0;
-      const t = opTimeS[op.id] ?? 0;
-      if (t > 0) ops.push({ op: op.id, kind: op.kind, scope: op.scope, timeS: t, runs });
-      const key = scopeKey(op.scope);
-      let s = scopes.get(key);
-      if (!s) scopes.set(key, (s = { timeS: 0, flops: 0 }));
-      s.timeS += t;
-      s.flops += runs * opFlopsOf(op);
+      if (t > 0 && (top.length < limit || t > time(top[top.length - 1]))) {
+        let i = top.length;
+        while (i > 0 && time(top[i - 1]) < t) i--;
+        top.splice(i, 0, op);
+        if (top.length > limit) top.pop();
+      }
+      if (runs > 0) {
+        let s = byScope.get(op.scope);
+        if (!s) byScope.set(op.scope, (s = { timeS: 0, flops: 0 }));
+        s.timeS += t;
+        s.flops += runs * opFlopsOf(op);
+      }
       for (const r of op.regions) visit(r.ops);
     }
   };
   visit(p.main.ops);
   for (const f of p.funcs.values()) visit(f.ops);
-  ops.sort((a, b) => b.timeS - a.timeS);
-  const scopeRows = [...scopes]
-    .map(([scope, s]) => ({ scope, ...s }))
-    .filter((s) => s.timeS > 0)
-    .sort((a, b) => b.timeS - a.timeS);
-  return { ops: ops.slice(0, limit), scopes: scopeRows.slice(0, limit) };
+  const scopes = new Map<string, ScopeRow>();
+  for (const [raw, s] of byScope) {
+    const key = scopeKey(raw);
+    const row = scopes.get(key);
+    scopes.set(key, {
+      scope: key,
+      timeS: (row?.timeS ?? 0) + s.timeS,
+      flops: (row?.flops ?? 0) + s.flops,
+    });
+  }
+  return {
+    ops: top.map((op) => ({
+      op: op.id,
+      kind: op.kind,
+      scope: op.scope,
+      timeS: time(op),
+      runs: opRuns[op.id],
+    })),
+    scopes: [...scopes.values()]
+      .filter((s) => s.timeS > 0)
+      .sort((a, b) => b.timeS - a.timeS)
+      .slice(0, limit),
+  };
 }

@@ -88,7 +88,10 @@ class Scheduler {
   private readonly opTimeS: Float64Array;
   private readonly opRuns: Int32Array;
   private readonly computeCache: Float64Array;
-  private readonly collectiveCache = new Map<number, CollectiveTiming | undefined>();
+  /** Per op id: undefined = not asked yet, null = runs on the compute stream. */
+  private readonly collectiveCache: (CollectiveTiming | null | undefined)[] = [];
+  private readyT = 0;
+  private readyEv = -1;
   // events: one per executed op that takes time
   private readonly evEnd: number[] = [];
   private readonly evDur: number[] = [];
@@ -174,22 +177,24 @@ class Scheduler {
   }
 
   private collectiveOf(op: Op): CollectiveTiming | undefined {
-    if (!this.collectiveCache.has(op.id))
-      this.collectiveCache.set(op.id, this.costs.collective(op));
-    return this.collectiveCache.get(op.id);
+    let c = this.collectiveCache[op.id];
+    if (c === undefined) this.collectiveCache[op.id] = c = this.costs.collective(op) ?? null;
+    return c ?? undefined;
   }
 
-  /** The latest operand: its ready time and the event that produced it. */
-  private operandsReady(op: Op): [number, number] {
+  /** The latest operand: sets readyT and readyEv (the event that produced it). */
+  private operandsReady(op: Op): void {
     let t = 0;
     let ev = -1;
     for (const v of op.operands) {
-      if (this.ready[v] > t || (this.ready[v] === t && ev < 0)) {
-        t = this.ready[v];
+      const r = this.ready[v];
+      if (r > t || (r === t && ev < 0)) {
+        t = r;
         ev = this.producer[v];
       }
     }
-    return [t, ev];
+    this.readyT = t;
+    this.readyEv = ev;
   }
 
   private setResults(op: Op, t: number, ev: number): number {
@@ -215,7 +220,9 @@ class Scheduler {
   }
 
   private compute(op: Op, dur: number): number {
-    const [t0, dataPred] = this.operandsReady(op);
+    this.operandsReady(op);
+    const t0 = this.readyT;
+    const dataPred = this.readyEv;
     if (dur <= 0) {
       this.opRuns[op.id]++;
       return this.setResults(op, t0, dataPred);
@@ -231,7 +238,9 @@ class Scheduler {
   }
 
   private collective(op: Op, c: CollectiveTiming): number {
-    let [start, pred] = this.operandsReady(op);
+    this.operandsReady(op);
+    let start = this.readyT;
+    let pred = this.readyEv;
     const streams = c.axes.map((a) => {
       let s = this.streams.get(a);
       if (!s) this.streams.set(a, (s = { free: 0, last: -1 }));
@@ -242,8 +251,14 @@ class Scheduler {
       [start, pred] = [this.computeFree, this.computeLast];
     const ev = this.event(op, start, c.timeS, pred, true);
     const end = start + c.timeS;
-    for (const s of streams) [s.free, s.last] = [end, ev];
-    if (!this.overlap) [this.computeFree, this.computeLast] = [end, ev];
+    for (const s of streams) {
+      s.free = end;
+      s.last = ev;
+    }
+    if (!this.overlap) {
+      this.computeFree = end;
+      this.computeLast = ev;
+    }
     this.commBusy += c.timeS;
     if (this.sink)
       for (const a of c.axes)

@@ -7,7 +7,7 @@ import type { CollectiveRecord } from '../spmd/collective.ts';
 import type { SpmdProgram } from '../spmd/lower.ts';
 import { collectiveRecordCost } from './collective-cost.ts';
 import { computeModelFor, fusionInfo, opComputeCost, type OpCost } from './compute-cost.ts';
-import { memoryProfile } from './memory.ts';
+import { memoryProfile, type MemoryProfile } from './memory.ts';
 import { commRows, modelFlops, topCosts, type SimReport } from './report.ts';
 import { scheduleProgram, type TimelineSink } from './schedule.ts';
 
@@ -16,6 +16,9 @@ export interface SimulateOptions {
   readonly overlap?: boolean;
   /** Receives the timeline: compute and per-axis communication slices, a `memory` counter. */
   readonly sink?: TimelineSink;
+  /** A memory profile already computed for this SPMD program: memory depends on neither the
+   *  hardware nor the overlap, so re-simulating after such a change may pass it back. */
+  readonly memory?: MemoryProfile;
   /** Rows kept in topOps / topScopes (default 20). */
   readonly top?: number;
 }
@@ -49,12 +52,12 @@ export function simulate(
     if (!cost) perExecution.set(c, (cost = collectiveRecordCost({ ...c, tripCount: 1 }, topo)));
     return cost;
   };
-  const opCosts = new Map<number, OpCost>();
+  const opCosts: (OpCost | undefined)[] = [];
   const matmuls: Op[] = [];
   const costOf = (op: Op) => {
-    let c = opCosts.get(op.id);
+    let c = opCosts[op.id];
     if (!c) {
-      opCosts.set(op.id, (c = opComputeCost(op, types, model, fusion)));
+      opCosts[op.id] = c = opComputeCost(op, types, model, fusion);
       if (op.kind === 'dot_general' || op.kind === 'convolution') matmuls.push(op);
     }
     return c;
@@ -75,7 +78,7 @@ export function simulate(
     { overlap, sink: opts.sink },
   );
 
-  const memory = memoryProfile(spmd, program, mesh);
+  const memory = opts.memory ?? memoryProfile(spmd, program, mesh);
   if (opts.sink) {
     const n = Math.min(memory.timeline.length, sched.mainOpEndS.length);
     for (let i = 0; i < n; i++)
