@@ -37,9 +37,24 @@ export function assignFactors(
       offer(rule, fa, used, mesh, rule.results[i], results[i].sharding);
   const out: string[][] = new Array(nF);
   for (let f = 0; f < nF; f++) out[f] = fa[f] ?? NONE;
+  return withValidLayouts(rule, out, mesh);
+}
+
+function withValidLayouts(rule: FactorRule, out: string[][], mesh: Mesh): string[][] {
   for (const m of rule.operands) if (m) fixLayout(m, out, rule.factorSizes, mesh);
   for (const m of rule.results) if (m) fixLayout(m, out, rule.factorSizes, mesh);
   return out;
+}
+
+/**
+ * What chooseFactors gives when no operand or result is split on any dim and no operand is
+ * partial: no tensor offers an axis, and that assignment moves nothing, so it is the choice.
+ */
+export function unsplitFactors(rule: FactorRule, mesh: Mesh): string[][] {
+  const nF = rule.factorKinds.length;
+  const out: string[][] = new Array(nF);
+  for (let f = 0; f < nF; f++) out[f] = NONE;
+  return withValidLayouts(rule, out, mesh);
 }
 
 /** Operand indices, largest tensor first; a stable order among equal sizes. */

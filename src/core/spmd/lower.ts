@@ -6,12 +6,13 @@ import { axisSize } from '../sharding/projection.ts';
 import { shardingToString, type Sharding } from '../sharding/sharding.ts';
 import { tacticDrivesOp, type ScheduleResult } from '../tactics/apply.ts';
 import type { CollectiveRecord } from './collective.ts';
-import type { TensorMapping } from '../sharding/factor-rule.ts';
+import type { FactorRule, TensorMapping } from '../sharding/factor-rule.ts';
 import {
   chooseFactors,
   layoutIsUnder,
   reductionAxes,
   shardingUnder,
+  unsplitFactors,
   type Placement,
 } from './factor-assignment.ts';
 import { localAttrs, localShape } from './localize.ts';
@@ -207,24 +208,14 @@ class Lowering {
     if (op.kind === 'while' || op.kind === 'case') return this.lowerRegionOp(op, env);
     if (op.kind === 'call') return this.lowerCall(op, env);
     const rule = this.r.index.rule(op)!;
-    const values = this.p.values;
     const nOperands = op.operands.length;
     const nResults = op.results.length;
     const operandPlaced: Placed[] = new Array(nOperands);
     for (let i = 0; i < nOperands; i++) operandPlaced[i] = env[op.operands[i]]![0];
     const keepPartial = this.partialPassThrough(op, operandPlaced);
-    const resultPlacements: Placement[] = new Array(nResults);
-    for (let i = 0; i < nResults; i++) {
-      const v = op.results[i];
-      resultPlacements[i] = { sharding: this.recorded(v), type: values[v].type };
-    }
-    const operandPlacements: Placement[] = new Array(nOperands);
-    for (let i = 0; i < nOperands; i++) {
-      const v = op.operands[i];
-      const sharding = this.drivingAxes(op, v, operandPlaced[i].sharding);
-      operandPlacements[i] = { sharding, type: values[v].type };
-    }
-    const fa = chooseFactors(rule, resultPlacements, operandPlacements, this.mesh, keepPartial);
+    const fa = this.unsplit(op, operandPlaced)
+      ? unsplitFactors(rule, this.mesh)
+      : this.factorsOf(op, rule, operandPlaced, keepPartial);
     const reduced = reductionAxes(rule, fa);
     const partial = reduced.length === 0 ? keepPartial : [...keepPartial, ...reduced];
     const locals: Value[] = new Array(nOperands);
@@ -241,6 +232,37 @@ class Lowering {
     const reduction = partialReduction(op, operandPlaced, keepPartial.length > 0);
     for (let i = 0; i < nResults; i++)
       this.bind(env, op.results[i], { value: results[i], sharding: resultShardings[i], reduction });
+  }
+
+  /** chooseFactors for the op, its results as recorded, its operands as placed now. */
+  private factorsOf(
+    op: Op,
+    rule: FactorRule,
+    operandPlaced: readonly Placed[],
+    keepPartial: readonly string[],
+  ): string[][] {
+    const values = this.p.values;
+    const resultPlacements: Placement[] = new Array(op.results.length);
+    for (let i = 0; i < op.results.length; i++) {
+      const v = op.results[i];
+      resultPlacements[i] = { sharding: this.recorded(v), type: values[v].type };
+    }
+    const operandPlacements: Placement[] = new Array(op.operands.length);
+    for (let i = 0; i < op.operands.length; i++) {
+      const v = op.operands[i];
+      const sharding = this.drivingAxes(op, v, operandPlaced[i].sharding);
+      operandPlacements[i] = { sharding, type: values[v].type };
+    }
+    return chooseFactors(rule, resultPlacements, operandPlacements, this.mesh, keepPartial);
+  }
+
+  /** No result recorded as split on a dim, no operand split or partial (see unsplitFactors). */
+  private unsplit(op: Op, operandPlaced: readonly Placed[]): boolean {
+    for (const p of operandPlaced) {
+      if (p.sharding.partial.length !== 0 || !noDimSplit(p.sharding.dims)) return false;
+    }
+    for (const v of op.results) if (!noDimSplit(this.r.final.dimsOf(v))) return false;
+    return true;
   }
 
   private emit(op: Op, locals: Value[], resultShardings: Sharding[]): Value[] {
@@ -431,6 +453,11 @@ class Lowering {
 
 function rep(rank: number): Sharding {
   return { dims: Array.from({ length: rank }, () => []), partial: [], replicated: [] };
+}
+
+function noDimSplit(dims: readonly (readonly string[])[]): boolean {
+  for (const axes of dims) if (axes.length !== 0) return false;
+  return true;
 }
 
 const NO_AXES = Object.freeze([]) as unknown as string[];
