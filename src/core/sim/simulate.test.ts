@@ -113,7 +113,22 @@ describe('simulate', () => {
         );
     }
     expect(sink.counters).toHaveLength(spmd.program.main.ops.length);
+    for (let i = 1; i < sink.counters.length; i++)
+      expect(sink.counters[i].tS).toBeGreaterThanOrEqual(sink.counters[i - 1].tS);
     expect(sink.counters.every((c) => c.name === 'memory' && c.value >= 0)).toBe(true);
+  });
+
+  it('runs an accumulation loop tripCount times: its collectives count once per micro-batch', () => {
+    const { report, spmd } = run(`${TINY},accum=4`, 'data=2', 'BP(data),Z2(data)');
+    const inLoop = spmd.collectives.filter((c) => c.kind !== 'slice' && c.tripCount === 4);
+    expect(inLoop.length).toBeGreaterThan(0);
+    const expected = spmd.collectives
+      .filter((c) => c.kind !== 'slice')
+      .reduce((n, c) => n + c.tripCount, 0);
+    expect(report.comm.reduce((n, c) => n + c.count, 0)).toBe(expected);
+    const once = run(TINY, 'data=2', 'BP(data),Z2(data)').report;
+    expect(report.computeTimeS).toBeGreaterThan(3 * once.computeTimeS);
+    expect(report.tokensPerStep).toBe(4 * once.tokensPerStep!);
   });
 
   it('collapses layer indices in scope keys', () => {

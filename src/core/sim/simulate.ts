@@ -81,8 +81,12 @@ export function simulate(
   const memory = opts.memory ?? memoryProfile(spmd, program, mesh);
   if (opts.sink) {
     const n = Math.min(memory.timeline.length, sched.mainOpEndS.length);
-    for (let i = 0; i < n; i++)
-      opts.sink.counter('memory', sched.mainOpEndS[i], memory.timeline[i]);
+    // at the latest end so far: a free op (reshape) may finish before the op listed above it
+    let t = 0;
+    for (let i = 0; i < n; i++) {
+      t = Math.max(t, sched.mainOpEndS[i]);
+      opts.sink.counter('memory', t, memory.timeline[i]);
+    }
   }
 
   const devices = meshDeviceCount(mesh);
