@@ -125,6 +125,16 @@ describe('scheduleProgram', () => {
     expect(r.opTimeS[tanh.id]).toBeCloseTo(6);
   });
 
+  it('runs the body of a called function at each call', () => {
+    const b = new ProgramBuilder('calls');
+    const x = b.input('x', [4], 'f32', 'data');
+    b.func('f', [tensorType([4], 'f32')], (v) => [b.tanh(v)]);
+    const y = b.op1('call', [x], { callee: 'f' });
+    b.output('z', b.op1('call', [y], { callee: 'f' }));
+    const r = scheduleProgram(b.build(), costs({ tanh: 2 }, 0));
+    expect(r.stepTimeS).toBeCloseTo(4);
+  });
+
   it('writes compute and per-axis communication slices to the sink, never overlapping on a track', () => {
     const sink = recordingSink();
     const r = scheduleProgram(overlapProgram(), costs({ tanh: 3, add: 1 }, 2), { sink });

@@ -277,19 +277,21 @@ class Scheduler {
     const t = new Float64Array(n);
     const e = new Int32Array(n);
     for (let trip = 0; trip < op.attrs.tripCount; trip++) {
-      for (let j = 0; j < n; j++)
-        [t[j], e[j]] = [this.ready[carried[j]], this.producer[carried[j]]];
-      for (let j = 0; j < n; j++)
-        [this.ready[body.params[j]], this.producer[body.params[j]]] = [t[j], e[j]];
+      // through temporaries: a yield may be another iteration parameter (a swap)
+      for (let j = 0; j < n; j++) {
+        t[j] = this.ready[carried[j]];
+        e[j] = this.producer[carried[j]];
+      }
+      for (let j = 0; j < n; j++) {
+        this.ready[body.params[j]] = t[j];
+        this.producer[body.params[j]] = e[j];
+      }
       this.block(body.ops);
       carried = body.yields;
     }
     let end = 0;
-    for (let j = 0; j < n; j++) {
-      const r = op.results[j];
-      [this.ready[r], this.producer[r]] = [this.ready[carried[j]], this.producer[carried[j]]];
-      end = Math.max(end, this.ready[r]);
-    }
+    for (let j = 0; j < n; j++) this.bind(op.results[j], carried[j]);
+    for (const r of op.results) end = Math.max(end, this.ready[r]);
     this.opRuns[op.id]++;
     return end;
   }
@@ -300,18 +302,20 @@ class Scheduler {
     ops: readonly Op[],
     results: readonly ValueId[],
   ): number {
-    for (let j = 0; j < params.length; j++) {
-      this.ready[params[j]] = this.ready[op.operands[j]];
-      this.producer[params[j]] = this.producer[op.operands[j]];
-    }
+    for (let j = 0; j < params.length; j++) this.bind(params[j], op.operands[j]);
     this.block(ops);
     let end = 0;
     for (let j = 0; j < results.length; j++) {
-      const r = op.results[j];
-      [this.ready[r], this.producer[r]] = [this.ready[results[j]], this.producer[results[j]]];
-      end = Math.max(end, this.ready[r]);
+      this.bind(op.results[j], results[j]);
+      end = Math.max(end, this.ready[op.results[j]]);
     }
     return end;
+  }
+
+  /** `to` becomes ready when `from` is, produced by the same event. */
+  private bind(to: ValueId, from: ValueId): void {
+    this.ready[to] = this.ready[from];
+    this.producer[to] = this.producer[from];
   }
 
   private block(ops: readonly Op[]): void {
