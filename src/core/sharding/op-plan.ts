@@ -20,7 +20,14 @@ export function opPlan(op: Op, rule: FactorRule): OpPlan {
   const values = [...op.operands, ...op.results];
   const mappings = [...rule.operands, ...rule.results];
   const isResult = values.map((_, i) => i >= op.operands.length);
-  return { op, rule, values, mappings, isResult, holders: holdersOf(rule.factorSizes.length, mappings) };
+  return {
+    op,
+    rule,
+    values,
+    mappings,
+    isResult,
+    holders: holdersOf(rule.factorSizes.length, mappings),
+  };
 }
 
 /** A data-flow group as an identity rule over its values (see dataflow.ts). */
@@ -33,11 +40,20 @@ export function groupPlan(g: DataflowGroup, shape: readonly number[]): OpPlan {
     operands: mappings,
     results: [],
   };
-  return { op: g.op, rule, values: g.values, mappings, isResult: g.values.map(() => false), holders: holdersOf(shape.length, mappings) };
+  return {
+    op: g.op,
+    rule,
+    values: g.values,
+    mappings,
+    isResult: g.values.map(() => false),
+    holders: holdersOf(shape.length, mappings),
+  };
 }
 
 function holdersOf(nFactors: number, mappings: readonly TensorMapping[]): number[][] {
   const holders: number[][] = Array.from({ length: nFactors }, () => []);
-  mappings.forEach((m, t) => m?.forEach((factors, d) => factors.forEach((f) => holders[f].push(t, d))));
+  mappings.forEach((m, t) =>
+    m?.forEach((factors, d) => factors.forEach((f) => holders[f].push(t, d))),
+  );
   return holders;
 }
