@@ -1,4 +1,5 @@
 import { ProgramBuilder } from '../ir/builder.ts';
+import { dtypeBytes, dtypeIsFloat } from '../ir/dtype.ts';
 import type { CollectiveReduction, OpAttrs } from '../ir/ops.ts';
 import type { Func, Op, Program, Region, Value, ValueId } from '../ir/program.ts';
 import type { Mesh } from '../mesh/mesh.ts';
@@ -129,7 +130,7 @@ class Lowering {
   ): Placed {
     const versions = env[id];
     if (!versions) throw new Error(`SPMD lowering: value %${id} used before it is lowered`);
-    for (const x of versions) if (sameLayout(x.sharding, want)) return x;
+    for (const x of versions) if (sameLayout(x.sharding, want) && reusable(x, phase)) return x;
     return this.reshardTo(versions, id, want, reason, scope, phase);
   }
 
@@ -145,7 +146,8 @@ class Lowering {
     const id = op.operands[i];
     const versions = env[id];
     if (!versions) throw new Error(`SPMD lowering: value %${id} used before it is lowered`);
-    for (const x of versions) if (layoutIsUnder(x.sharding, mapping, fa, partial)) return x;
+    for (const x of versions)
+      if (layoutIsUnder(x.sharding, mapping, fa, partial) && reusable(x, op.phase)) return x;
     const want = shardingUnder(mapping, fa, partial);
     const reason = `operand ${i} of ${op.kind} (op #${op.id})`;
     return this.reshardTo(versions, id, want, reason, op.scope, op.phase);
@@ -161,8 +163,10 @@ class Lowering {
   ): Placed {
     const src = versions[0];
     const key = shardingToString(want);
-    const placed = this.b.atScope(scope, () =>
+    let gathered = false;
+    const made = this.b.atScope(scope, () =>
       reshard(this.b, src, want, (kind, axes, res, operand) => {
+        if (kind === 'all-gather') gathered = true;
         this.collectives.push({
           opId: res.def!,
           kind,
@@ -178,6 +182,7 @@ class Lowering {
         });
       }),
     );
+    const placed: Placed = gathered ? { ...made, gatheredIn: phase } : made;
     versions.push(placed);
     return placed;
   }
@@ -230,8 +235,68 @@ class Lowering {
       resultShardings[i] = shardingUnder(rule.results[i], fa, partial);
     const results = this.emit(op, locals, resultShardings);
     const reduction = partialReduction(op, operandPlaced, keepPartial.length > 0);
-    for (let i = 0; i < nResults; i++)
-      this.bind(env, op.results[i], { value: results[i], sharding: resultShardings[i], reduction });
+    for (let i = 0; i < nResults; i++) {
+      const v = op.results[i];
+      this.bind(env, v, { value: results[i], sharding: resultShardings[i], reduction });
+      if (this.isParamGradient(v)) this.settleNow(env, v);
+    }
+  }
+
+  /** A parameter's gradient (what the optimizer consumes). */
+  private isParamGradient(v: ValueId): boolean {
+    const val = this.p.values[v];
+    return (
+      val.kind === 'gradient' && val.of !== undefined && this.p.values[val.of].role === 'param'
+    );
+  }
+
+  /**
+   * ZeRO-2/3 shard gradients: a parameter's gradient is reduce-scattered as soon as it exists,
+   * so its full-size partial sum dies at once (ZeRO-1 keeps it whole until the optimizer). The
+   * target is the layout the optimizer update uses it in (its first optimizer-phase consumer).
+   */
+  private settleNow(env: Env, v: ValueId): void {
+    const placed = env[v]![0];
+    const zeroAxes = this.zeroGradAxes();
+    if (!placed.sharding.partial.some((a) => zeroAxes.includes(a))) return;
+    const shape = this.p.values[v].type.shape;
+    const consumer = this.r.index.users[v].find(
+      (u) =>
+        u.phase === 'optimizer' &&
+        u.results.length > 0 &&
+        this.p.values[u.results[0]].type.shape.join() === shape.join(),
+    );
+    if (!consumer) return;
+    const dims = this.recorded(consumer.results[0]).dims;
+    const flat = dims.flat();
+    if (!placed.sharding.partial.some((a) => flat.includes(a))) return;
+    const want: Sharding = {
+      dims,
+      partial: placed.sharding.partial.filter((a) => !flat.includes(a)),
+      replicated: [],
+    };
+    const name = this.p.values[this.p.values[v].of!].name;
+    env[v] = [
+      this.reshardTo(
+        env[v]!,
+        v,
+        want,
+        `gradient of '${name}' (ZeRO: reduce-scattered where produced)`,
+        consumer.scope,
+        'backward',
+      ),
+    ];
+  }
+
+  private zeroAxesCache?: string[];
+
+  /** Mesh axes on which a ZeRO-2 or ZeRO-3 step shards gradients. */
+  private zeroGradAxes(): string[] {
+    return (this.zeroAxesCache ??= this.r.steps
+      .filter(
+        (s) => s.tactic.enabled !== false && (s.tactic.tactic === 'Z2' || s.tactic.tactic === 'Z3'),
+      )
+      .map((s) => s.tactic.axis));
   }
 
   /** chooseFactors for the op, its results as recorded, its operands as placed now. */
@@ -428,12 +493,13 @@ class Lowering {
     }
     if (!anyPartial) return NO_AXES;
     if (LINEAR_UNARY.has(op.kind) && operands.length === 1) {
-      if (
-        op.kind === 'convert' &&
-        !this.p.values[op.results[0]].type.dtype.startsWith('f') &&
-        this.p.values[op.results[0]].type.dtype !== 'bf16'
-      )
-        return [];
+      // a partial sum stays partial through a cast only when the cast does not widen it: the
+      // reduction then runs on the narrower type (bf16 gradients are reduced in bf16)
+      if (op.kind === 'convert') {
+        const to = this.p.values[op.results[0]].type.dtype;
+        const from = this.p.values[op.operands[0]].type.dtype;
+        if (!dtypeIsFloat(to) || dtypeBytes(to) > dtypeBytes(from)) return NO_AXES;
+      }
       return [...operands[0].sharding.partial];
     }
     if (LINEAR_SUM.has(op.kind)) {
@@ -461,6 +527,11 @@ function noDimSplit(dims: readonly (readonly string[])[]): boolean {
 }
 
 const NO_AXES = Object.freeze([]) as unknown as string[];
+
+/** A gathered copy made in the forward pass is not kept for the backward: FSDP gathers again. */
+function reusable(x: Placed, phase: string): boolean {
+  return !(x.gatheredIn === 'forward' && phase === 'backward');
+}
 
 /** Same dims and the same partial axes (the cache key of a value's resharded versions). */
 function sameLayout(a: Sharding, b: Sharding): boolean {

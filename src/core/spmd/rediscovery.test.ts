@@ -55,20 +55,34 @@ describe('rediscovering the expert strategies on gpt2-small', () => {
     expect(cs.filter((c) => c.phase === 'forward').map((c) => c.scope)).toEqual(['loss']);
   });
 
-  it('BP+Z3 gathers each parameter once before its forward use and reduce-scatters each gradient', () => {
+  it('BP+Z3 gathers each parameter before its forward use, again in the backward, and reduce-scatters each gradient', () => {
     const { program, spmd } = partition(GPT2, 'data=4', 'BP(data),Z3(data)');
     const params = program.main.params.filter((id) => program.values[id].role === 'param');
     const cs = comms(spmd.collectives);
     const gathers = cs.filter((c) => c.kind === 'all-gather');
+    const forward = gathers.filter((c) => c.phase === 'forward');
+    const backward = gathers.filter((c) => c.phase === 'backward');
+    expect(gathers.every((c) => c.axes.join() === 'data')).toBe(true);
+    // one gather per parameter before its forward use ...
+    expect(forward).toHaveLength(params.length);
+    // ... and FSDP's second gather in the backward, at most once per weight the backward reads
+    // (a gathered copy is not kept alive from the forward pass to the backward)
+    expect(new Set(backward.map((c) => c.value)).size).toBe(backward.length);
+    expect(backward.length).toBeGreaterThan(0);
+    expect(backward.length).toBeLessThanOrEqual(params.length);
+    const forwardValues = new Set(forward.map((c) => c.value));
+    expect(backward.every((c) => forwardValues.has(c.value))).toBe(true);
+    // each gradient is reduce-scattered where it is produced (ZeRO: no full-size gradient kept)
     const scatters = cs.filter((c) => c.kind === 'reduce-scatter');
-    expect(gathers).toHaveLength(params.length);
-    expect(gathers.every((c) => c.phase === 'forward' && c.axes.join() === 'data')).toBe(true);
     expect(scatters).toHaveLength(params.length);
-    expect(scatters.every((c) => c.axes.join() === 'data')).toBe(true);
+    expect(scatters.every((c) => c.axes.join() === 'data' && c.phase === 'backward')).toBe(true);
     // nothing else but the loss's all-reduce: no gradient all-reduce survives
     expect(cs.filter((c) => c.kind === 'all-reduce').map((c) => c.scope)).toEqual(['loss']);
-    // bf16 compute: weights travel in bf16 (gathered after the cast, as FSDP does)
+    // bf16 compute: weights travel in bf16 (gathered after the cast, as FSDP does), gradients too
     expect(gathers.filter((c) => c.shape.length === 2).every((c) => c.dtype === 'bf16')).toBe(true);
+    expect(scatters.filter((c) => c.shape.length === 2).every((c) => c.dtype === 'bf16')).toBe(
+      true,
+    );
   });
 });
 

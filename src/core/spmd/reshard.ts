@@ -9,6 +9,8 @@ export interface Placed {
   readonly value: Value;
   readonly sharding: Sharding;
   readonly reduction: CollectiveReduction;
+  /** For a reshard that gathered: the phase it was made in (a gathered copy is not kept across phases). */
+  readonly gatheredIn?: string;
 }
 
 export type EmitHook = (
