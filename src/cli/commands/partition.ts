@@ -1,16 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { printProgram } from '../../core/ir/index.ts';
-import { MeshError, meshToString, parseMesh, type Mesh } from '../../core/mesh/mesh.ts';
-import {
-  collectivesJson,
-  conflictsJson,
-  opaqueOpsJson,
-  partitionProgram,
-} from '../../core/spmd/partition.ts';
-import { parseSchedule, scheduleFromJson, scheduleToString } from '../../core/tactics/schedule.ts';
-import { TacticError, type Tactic } from '../../core/tactics/tactic.ts';
+import { meshToString } from '../../core/mesh/mesh.ts';
+import { collectivesJson, conflictsJson, opaqueOpsJson } from '../../core/spmd/partition.ts';
+import { scheduleToString } from '../../core/tactics/schedule.ts';
 import { defineCommand } from '../command.ts';
 import { UsageError } from '../errors.ts';
+import { meshArg, partitionArg, scheduleArg } from '../pipeline-args.ts';
 import { formatTable } from '../format.ts';
 import { buildFromSpec } from './show.ts';
 
@@ -59,13 +53,7 @@ export const partition = defineCommand({
     const schedule = scheduleArg(options.schedule!);
     const after = afterArg(options.after, schedule.length);
     const program = buildFromSpec(options.model!);
-    let result;
-    try {
-      result = partitionProgram(program, mesh, schedule, { after });
-    } catch (e) {
-      if (e instanceof TacticError) throw new UsageError(e.message);
-      throw e;
-    }
+    const result = partitionArg(program, mesh, schedule, after);
     const { spmd } = result;
     const collectives = collectivesJson(spmd);
     const conflicts = conflictsJson(result.schedule.conflicts);
@@ -126,35 +114,6 @@ export const partition = defineCommand({
     return 0;
   },
 });
-
-function meshArg(text: string): Mesh {
-  try {
-    return parseMesh(text);
-  } catch (e) {
-    if (e instanceof MeshError) throw new UsageError(`--mesh: ${e.message}`);
-    throw e;
-  }
-}
-
-/** A schedule string, or a path to a JSON schedule. */
-function scheduleArg(text: string): Tactic[] {
-  try {
-    if (/\.json$/i.test(text) || existsSync(text)) {
-      if (!existsSync(text)) throw new UsageError(`--schedule: no such file '${text}'`);
-      let json: unknown;
-      try {
-        json = JSON.parse(readFileSync(text, 'utf8'));
-      } catch (e) {
-        throw new UsageError(`--schedule: '${text}' is not valid JSON: ${(e as Error).message}`);
-      }
-      return scheduleFromJson(json);
-    }
-    return parseSchedule(text);
-  } catch (e) {
-    if (e instanceof TacticError) throw new UsageError(`--schedule: ${e.message}`);
-    throw e;
-  }
-}
 
 function afterArg(text: string | undefined, n: number): number | undefined {
   if (text === undefined) return undefined;

@@ -1,26 +1,14 @@
 import { writeFileSync } from 'node:fs';
-import {
-  HARDWARE,
-  HardwareError,
-  hardwareByName,
-  type Hardware,
-} from '../../core/mesh/hardware.ts';
-import { MeshError, meshToString, parseMesh, type Mesh } from '../../core/mesh/mesh.ts';
-import {
-  defaultTopology,
-  parseTopology,
-  TopologyError,
-  type Topology,
-} from '../../core/mesh/topology.ts';
+import { HARDWARE } from '../../core/mesh/hardware.ts';
+import { meshToString, type Mesh } from '../../core/mesh/mesh.ts';
 import type { SimReport } from '../../core/sim/report.ts';
 import { simulate } from '../../core/sim/simulate.ts';
 import { chromeTraceSink } from '../../core/sim/trace.ts';
-import { partitionProgram } from '../../core/spmd/partition.ts';
-import { parseSchedule, scheduleToString } from '../../core/tactics/schedule.ts';
-import { TacticError } from '../../core/tactics/tactic.ts';
+import { scheduleToString } from '../../core/tactics/schedule.ts';
 import { defineCommand } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { formatBytes, formatColumns, formatFlops, formatTable } from '../format.ts';
+import { hardwareArg, meshArg, partitionArg, scheduleArg, topologyArg } from '../pipeline-args.ts';
 import { buildFromSpec } from './show.ts';
 
 export const simulateCommand = defineCommand({
@@ -88,13 +76,7 @@ export const simulateCommand = defineCommand({
     const topo = topologyArg(options.topology, mesh, hw);
     const traceDevices = traceDevicesArg(options['trace-devices'], mesh);
     const program = buildFromSpec(options.model!);
-    let spmd;
-    try {
-      spmd = partitionProgram(program, mesh, schedule).spmd;
-    } catch (e) {
-      if (e instanceof TacticError) throw new UsageError(e.message);
-      throw e;
-    }
+    const { spmd } = partitionArg(program, mesh, schedule);
     const sink = options.trace
       ? chromeTraceSink({
           devices: Array.from({ length: traceDevices }, (_, i) => i),
@@ -189,42 +171,6 @@ function seconds(s: number): string {
   if (s >= 1) return `${s.toFixed(3)} s`;
   if (s >= 1e-3) return `${(s * 1e3).toFixed(2)} ms`;
   return `${(s * 1e6).toFixed(1)} µs`;
-}
-
-function meshArg(text: string): Mesh {
-  try {
-    return parseMesh(text);
-  } catch (e) {
-    if (e instanceof MeshError) throw new UsageError(`--mesh: ${e.message}`);
-    throw e;
-  }
-}
-
-function scheduleArg(text: string) {
-  try {
-    return parseSchedule(text);
-  } catch (e) {
-    if (e instanceof TacticError) throw new UsageError(`--schedule: ${e.message}`);
-    throw e;
-  }
-}
-
-function hardwareArg(name: string): Hardware {
-  try {
-    return hardwareByName(name);
-  } catch (e) {
-    if (e instanceof HardwareError) throw new UsageError(`--hardware: ${e.message}`);
-    throw e;
-  }
-}
-
-function topologyArg(text: string | undefined, mesh: Mesh, hw: Hardware): Topology {
-  try {
-    return text === undefined ? defaultTopology(mesh, hw) : parseTopology(text, mesh, hw);
-  } catch (e) {
-    if (e instanceof TopologyError) throw new UsageError(`--topology: ${e.message}`);
-    throw e;
-  }
 }
 
 function traceDevicesArg(text: string | undefined, mesh: Mesh): number {

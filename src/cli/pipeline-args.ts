@@ -1,0 +1,72 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { HardwareError, hardwareByName, type Hardware } from '../core/mesh/hardware.ts';
+import { MeshError, parseMesh, type Mesh } from '../core/mesh/mesh.ts';
+import {
+  defaultTopology,
+  parseTopology,
+  TopologyError,
+  type Topology,
+} from '../core/mesh/topology.ts';
+import type { Program } from '../core/ir/program.ts';
+import { partitionProgram, type Partitioned } from '../core/spmd/partition.ts';
+import { parseSchedule, scheduleFromJson } from '../core/tactics/schedule.ts';
+import { TacticError, type Tactic } from '../core/tactics/tactic.ts';
+import { UsageError } from './errors.ts';
+
+/**
+ * The options the pipeline commands share (--mesh, --schedule, --hardware, --topology), each
+ * parsed by the core and its error turned into a usage error that names the option: what the
+ * user typed is wrong, so the CLI exits 2 with the core's message.
+ */
+function asUsage<T>(option: string, errorType: new (...args: never[]) => Error, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof errorType) throw new UsageError(`${option}: ${e.message}`);
+    throw e;
+  }
+}
+
+export function meshArg(text: string): Mesh {
+  return asUsage('--mesh', MeshError, () => parseMesh(text));
+}
+
+/** A schedule string, or a path to a JSON schedule. */
+export function scheduleArg(text: string): Tactic[] {
+  return asUsage('--schedule', TacticError, () => {
+    if (!/\.json$/i.test(text) && !existsSync(text)) return parseSchedule(text);
+    if (!existsSync(text)) throw new UsageError(`--schedule: no such file '${text}'`);
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(text, 'utf8'));
+    } catch (e) {
+      throw new UsageError(`--schedule: '${text}' is not valid JSON: ${(e as Error).message}`);
+    }
+    return scheduleFromJson(json);
+  });
+}
+
+export function hardwareArg(name: string): Hardware {
+  return asUsage('--hardware', HardwareError, () => hardwareByName(name));
+}
+
+export function topologyArg(text: string | undefined, mesh: Mesh, hw: Hardware): Topology {
+  return asUsage('--topology', TopologyError, () =>
+    text === undefined ? defaultTopology(mesh, hw) : parseTopology(text, mesh, hw),
+  );
+}
+
+/** Applies the schedule (a bad tactic is the user's: usage error naming the tactic). */
+export function partitionArg(
+  program: Program,
+  mesh: Mesh,
+  schedule: readonly Tactic[],
+  after?: number,
+): Partitioned {
+  try {
+    return partitionProgram(program, mesh, schedule, { after });
+  } catch (e) {
+    if (e instanceof TacticError) throw new UsageError(e.message);
+    throw e;
+  }
+}
