@@ -1,6 +1,7 @@
 import { printProgram } from '../../core/ir/index.ts';
 import { meshToString } from '../../core/mesh/mesh.ts';
 import { collectivesJson, conflictsJson, opaqueOpsJson } from '../../core/spmd/partition.ts';
+import { TACTIC_LIBRARY } from '../../core/tactics/library/index.ts';
 import { scheduleToString } from '../../core/tactics/schedule.ts';
 import { defineCommand } from '../command.ts';
 import { UsageError } from '../errors.ts';
@@ -15,8 +16,12 @@ export const partition = defineCommand({
     'Applies the tactics of a schedule in order (each seeds its shardings, then propagation runs',
     'to a fixpoint), lowers the result to the per-device SPMD program and lists its collectives',
     'and the places where propagation stopped on a conflict.',
-    'Tactics: BP, MP, SP, EMB, Z1, Z2, Z3, EP (each takes a mesh axis), tile("name regex", dim, axis),',
-    'replicate("name regex", axis); a leading ! disables a step.',
+    '',
+    'Tactics (each takes a mesh axis; optional scope="regex" limits it to a subgraph):',
+    ...Object.values(TACTIC_LIBRARY).map((t) => `  ${`${t.name}(axis)`.padEnd(10)} ${t.summary}`),
+    `  ${'tile("name regex", dim, axis)'}  split dim of the matching values on the axis`,
+    `  ${'replicate("name regex", axis)'}  keep the matching values whole on the axis`,
+    'A leading ! disables a step.',
   ].join('\n'),
   options: {
     model: {
