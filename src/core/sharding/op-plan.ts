@@ -14,6 +14,8 @@ export interface OpPlan {
   readonly isResult: readonly boolean[];
   /** Per factor: [tensor index, dim] pairs, flattened. */
   readonly holders: readonly (readonly number[])[];
+  /** Every tensor has the same mapping and no factor is a reduction (elementwise ops, groups). */
+  readonly uniform: boolean;
 }
 
 export function opPlan(op: Op, rule: FactorRule): OpPlan {
@@ -27,7 +29,22 @@ export function opPlan(op: Op, rule: FactorRule): OpPlan {
     mappings,
     isResult,
     holders: holdersOf(rule.factorSizes.length, mappings),
+    uniform: uniformOf(rule, mappings),
   };
+}
+
+function uniformOf(rule: FactorRule, mappings: readonly TensorMapping[]): boolean {
+  for (const k of rule.factorKinds) if (k === 'reduction') return false;
+  const m0 = mappings[0];
+  if (!m0) return false;
+  for (const m of mappings) {
+    if (!m || m.length !== m0.length) return false;
+    for (let d = 0; d < m.length; d++) {
+      if (m[d].length !== m0[d].length) return false;
+      for (let j = 0; j < m[d].length; j++) if (m[d][j] !== m0[d][j]) return false;
+    }
+  }
+  return true;
 }
 
 /** A data-flow group as an identity rule over its values (see dataflow.ts). */
@@ -47,6 +64,7 @@ export function groupPlan(g: DataflowGroup, shape: readonly number[]): OpPlan {
     mappings,
     isResult: g.values.map(() => false),
     holders: holdersOf(shape.length, mappings),
+    uniform: true,
   };
 }
 

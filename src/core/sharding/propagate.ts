@@ -79,9 +79,20 @@ function grow(queue: Int32Array): Int32Array<ArrayBuffer> {
 
 function propagatePlan(run: PropagationRun, plan: OpPlan, grown: ValueId[], isOp: boolean): void {
   // nothing to carry when no tensor of the op holds anything
+  const state = run.state;
+  const values = plan.values;
   let clear = true;
-  for (let t = 0; t < plan.values.length && clear; t++) clear = run.state.isClear(plan.values[t]);
+  for (let t = 0; t < values.length && clear; t++) clear = state.isClear(values[t]);
   if (clear) return;
+  if (plan.uniform) {
+    // every tensor maps its dims to the factors alike and none is a reduction: when every
+    // tensor has the same (interned) layout, each factor already agrees everywhere, and no
+    // partial axis is missing anywhere, so the visit would change nothing
+    const first = state.layoutOf(values[0]);
+    let same = true;
+    for (let t = 1; t < values.length && same; t++) same = state.layoutOf(values[t]) === first;
+    if (same) return;
+  }
   const kinds = plan.rule.factorKinds;
   for (let f = 0; f < kinds.length; f++) {
     if (kinds[f] === 'passThrough' || kinds[f] === 'reduction')
@@ -189,6 +200,9 @@ function extend(
   const { state, mesh } = run;
   const sizes = plan.rule.factorSizes;
   if (!dimFactorCanGrow(state.dimsOf(v)[d], plan.mappings[t][d], f, sizes, mesh)) return;
+  // a conflict lists a one-factor dim's axes as they stand when it is met if the state had
+  // written the value before this call (what its copy-on-write record showed), else as read
+  const live = plan.mappings[t][d].length === 1 && state.writtenHere(v);
   let size = axesSize(current, mesh);
   for (let k = current.length; k < target.length; k++) {
     const a = target[k];
@@ -214,7 +228,7 @@ function extend(
         f,
         'indivisible',
         [from, v],
-        [target, current],
+        [target, live ? target.slice(0, k) : current],
         `factor ${factorName(f)} of size ${sizes[f]} does not divide into ${size} shards`,
       );
       return;

@@ -2,21 +2,105 @@ import type { Program, ValueId } from '../ir/program.ts';
 import type { AxisOrigin } from './provenance.ts';
 import type { Sharding } from './sharding.ts';
 
-/** One value's axes while a schedule is applied; owned by the state that last wrote it. */
-interface Rec {
-  readonly dims: string[][];
-  readonly partial: string[];
-  readonly replicated: string[];
-  owner: ShardingState;
+/**
+ * One value's axes while a schedule is applied: an interned, immutable layout. Values with equal
+ * axes share one Layout (equality is identity), and growing a value swaps its pointer for the
+ * layout one axis bigger, found through a per-layout transition table — so a state write
+ * allocates nothing once the few distinct layouts of a program exist, and a clone copies a
+ * pointer array. `mask` has bit i set when mesh axis i (of the state's axis list) plays a part.
+ */
+export class Layout {
+  readonly sharding: Sharding;
+  /** Transitions by code (see LayoutTable): the layout with one more axis. */
+  readonly next: (Layout | undefined)[] = [];
+
+  constructor(
+    readonly dims: readonly (readonly string[])[],
+    readonly partial: readonly string[],
+    readonly replicated: readonly string[],
+    readonly mask: number,
+  ) {
+    this.sharding = Object.freeze({ dims, partial, replicated });
+  }
 }
 
 const EMPTY: readonly string[] = Object.freeze([]);
-const emptyDims: (readonly (readonly string[])[])[] = [];
 
-function emptyDimsOf(rank: number): readonly (readonly string[])[] {
-  while (emptyDims.length <= rank)
-    emptyDims.push(Object.freeze(Array.from({ length: emptyDims.length }, () => EMPTY)));
-  return emptyDims[rank];
+/**
+ * Every layout over one mesh axis list, interned by content. Transition codes: partial on axis
+ * i is i, replicated is n + i, dim d is (d + 2) * n + i (n axes).
+ */
+class LayoutTable {
+  private readonly byKey = new Map<string, Layout>();
+  private readonly roots: Layout[] = [];
+
+  constructor(readonly axes: readonly string[]) {}
+
+  root(rank: number): Layout {
+    while (this.roots.length <= rank) {
+      const r = this.roots.length;
+      const dims: (readonly string[])[] = new Array(r);
+      for (let d = 0; d < r; d++) dims[d] = EMPTY;
+      this.roots.push(this.intern(dims, EMPTY, EMPTY, 0));
+    }
+    return this.roots[rank];
+  }
+
+  /** The layout with axis i (`axis`) added to dim d (d >= 0), to partial (d = -2) or replicated (d = -1). */
+  grow(from: Layout, d: number, i: number, axis: string): Layout {
+    const n = this.axes.length;
+    const code = (d + 2) * n + i;
+    const hit = i >= 0 ? from.next[code] : undefined;
+    if (hit) return hit;
+    let dims = from.dims;
+    let partial = from.partial;
+    let replicated = from.replicated;
+    if (d >= 0) {
+      const copy: (readonly string[])[] = dims.slice();
+      copy[d] = [...dims[d], axis];
+      dims = copy;
+    } else if (d === -2) partial = [...partial, axis];
+    else replicated = [...replicated, axis];
+    // an axis outside the list (never from a mesh-checked schedule) is not cached and sets no bit
+    const made = this.intern(dims, partial, replicated, i >= 0 ? from.mask | (1 << i) : from.mask);
+    if (i >= 0) from.next[code] = made;
+    return made;
+  }
+
+  private intern(
+    dims: readonly (readonly string[])[],
+    partial: readonly string[],
+    replicated: readonly string[],
+    mask: number,
+  ): Layout {
+    let key = '';
+    for (let d = 0; d < dims.length; d++) key += dims[d].join(',') + '|';
+    key += ';' + partial.join(',') + ';' + replicated.join(',');
+    let l = this.byKey.get(key);
+    if (!l) {
+      // share the frozen dim lists of an equal layout where possible (identity of equal dims)
+      const fdims: (readonly string[])[] = new Array(dims.length);
+      for (let d = 0; d < dims.length; d++)
+        fdims[d] = dims[d].length === 0 ? EMPTY : Object.freeze(dims[d].slice());
+      l = new Layout(
+        Object.freeze(fdims),
+        partial.length ? Object.freeze(partial.slice()) : EMPTY,
+        replicated.length ? Object.freeze(replicated.slice()) : EMPTY,
+        mask,
+      );
+      this.byKey.set(key, l);
+    }
+    return l;
+  }
+}
+
+const tables = new Map<string, LayoutTable>();
+
+function layoutTable(axes: readonly string[]): LayoutTable {
+  const key = axes.join('\u0000');
+  let t = tables.get(key);
+  if (!t) tables.set(key, (t = new LayoutTable(axes)));
+  return t;
 }
 
 /**
@@ -24,18 +108,22 @@ function emptyDimsOf(rank: number): readonly (readonly string[])[] {
  * appended (minor side) or marked partial/replicated, never removed, which is how "a later tactic
  * never overrides an earlier one" holds by construction.
  *
- * Built for 100k-value training steps: values nobody sharded share one empty record, a clone
- * shares every record until it writes one (copy on write), and provenance lives in typed arrays
- * (one slot per value and mesh axis: tactic, seed, op it came through) rather than in objects.
+ * Built for 100k-value training steps: a value's axes are a pointer to an interned Layout
+ * (undefined while nobody sharded it), so a clone copies one pointer array and a write swaps a
+ * pointer; provenance lives in typed arrays (one slot per value and mesh axis: tactic, seed, op
+ * it came through) rather than in objects.
  */
 export class ShardingState {
-  private readonly recs: (Rec | undefined)[];
+  private readonly recs: (Layout | undefined)[];
   private readonly ranks: Uint8Array;
   private readonly tactic: Int16Array;
   private readonly seed: Int32Array;
   private readonly via: Int32Array;
+  /** 1 where this state wrote the value (see writtenHere). */
+  private readonly own: Uint8Array;
   /** Seed descriptions, append-only and shared by every clone. */
   private readonly seeds: string[];
+  private readonly table: LayoutTable;
 
   constructor(
     program: Program,
@@ -48,25 +136,34 @@ export class ShardingState {
       this.tactic = from.tactic.slice();
       this.seed = from.seed.slice();
       this.via = from.via.slice();
+      this.own = new Uint8Array(from.ranks.length);
       this.seeds = from.seeds;
+      this.table = from.table;
       return;
     }
     const n = program.values.length;
-    this.recs = new Array(n);
+    this.recs = new Array<Layout | undefined>(n).fill(undefined);
     this.ranks = new Uint8Array(n);
     for (let i = 0; i < n; i++) this.ranks[i] = program.values[i].type.shape.length;
     this.tactic = new Int16Array(n * axes.length).fill(-1);
     this.seed = new Int32Array(n * axes.length);
     this.via = new Int32Array(n * axes.length).fill(-1);
+    this.own = new Uint8Array(n);
     this.seeds = [];
+    this.table = layoutTable(axes);
   }
 
   clone(program: Program): ShardingState {
     return new ShardingState(program, this.axes, this);
   }
 
+  /** The value's interned layout (the empty one of its rank when clear): equal layouts are identical. */
+  layoutOf(v: ValueId): Layout {
+    return this.recs[v] ?? this.table.root(this.ranks[v]);
+  }
+
   dimsOf(v: ValueId): readonly (readonly string[])[] {
-    return this.recs[v]?.dims ?? emptyDimsOf(this.ranks[v]);
+    return this.layoutOf(v).dims;
   }
 
   partialOf(v: ValueId): readonly string[] {
@@ -87,8 +184,22 @@ export class ShardingState {
     return this.recs[v] !== undefined && this.tactic[this.slot(v, axis)] >= 0;
   }
 
+  /** uses() by axis index (the position of the axis in `axes`). */
+  usesIndex(v: ValueId, i: number): boolean {
+    return this.recs[v] !== undefined && this.tactic[v * this.axes.length + i] >= 0;
+  }
+
+  /**
+   * Whether this state (not the one it was cloned from) has written the value. Conflict reports
+   * use it to list a dim's axes exactly as the earlier copy-on-write records showed them.
+   */
+  writtenHere(v: ValueId): boolean {
+    return this.own[v] === 1;
+  }
+
+  /** A frozen object shared by every value with the same layout. */
   sharding(v: ValueId): Sharding {
-    return { dims: this.dimsOf(v), partial: this.partialOf(v), replicated: this.replicatedOf(v) };
+    return this.layoutOf(v).sharding;
   }
 
   /** Why the axis is on the value: the tactic, its seed, the op propagation came through. */
@@ -118,23 +229,27 @@ export class ShardingState {
     tactic: number,
     why: string,
   ): void {
-    const r = this.writable(v);
-    if (kind === 'dim') r.dims[d].push(axis);
-    else r.replicated.push(axis);
+    const i = this.axes.indexOf(axis);
+    this.own[v] = 1;
+    this.recs[v] = this.table.grow(this.layoutOf(v), kind === 'dim' ? d : -1, i, axis);
     this.seeds.push(why);
-    this.setOrigin(v, axis, tactic, this.seeds.length - 1, -1);
+    this.setOrigin(v, i, tactic, this.seeds.length - 1, -1);
   }
 
   /** Propagation: dim d of v takes axis, with the provenance it has on `from`, through op `via`. */
   growDim(v: ValueId, d: number, axis: string, from: ValueId, via: number): void {
-    this.writable(v).dims[d].push(axis);
-    this.copyOrigin(v, axis, from, via);
+    const i = this.axes.indexOf(axis);
+    this.own[v] = 1;
+    this.recs[v] = this.table.grow(this.layoutOf(v), d, i, axis);
+    this.copyOrigin(v, i, from, via);
   }
 
   /** Propagation: v becomes a partial sum over axis, as `from` is split on it. */
   growPartial(v: ValueId, axis: string, from: ValueId, via: number): void {
-    this.writable(v).partial.push(axis);
-    this.copyOrigin(v, axis, from, via);
+    const i = this.axes.indexOf(axis);
+    this.own[v] = 1;
+    this.recs[v] = this.table.grow(this.layoutOf(v), -2, i, axis);
+    this.copyOrigin(v, i, from, via);
   }
 
   /** Tactics that contributed an axis of the value, for conflict reports. */
@@ -152,33 +267,17 @@ export class ShardingState {
     return i < 0 ? -1 : v * this.axes.length + i;
   }
 
-  private copyOrigin(v: ValueId, axis: string, from: ValueId, via: number): void {
-    const s = this.slot(from, axis);
-    this.setOrigin(v, axis, this.tactic[s], this.seed[s], via);
+  private copyOrigin(v: ValueId, i: number, from: ValueId, via: number): void {
+    if (i < 0) return;
+    const s = from * this.axes.length + i;
+    this.setOrigin(v, i, this.tactic[s], this.seed[s], via);
   }
 
-  private setOrigin(v: ValueId, axis: string, tactic: number, seed: number, via: number): void {
-    const s = this.slot(v, axis);
+  private setOrigin(v: ValueId, i: number, tactic: number, seed: number, via: number): void {
+    if (i < 0) return;
+    const s = v * this.axes.length + i;
     this.tactic[s] = tactic;
     this.seed[s] = seed;
     this.via[s] = via;
-  }
-
-  private writable(v: ValueId): Rec {
-    const r = this.recs[v];
-    if (r && r.owner === this) return r;
-    // loops rather than map/Array.from: no closure per first write of a value in a state
-    let copy: Rec;
-    if (r) {
-      const dims: string[][] = new Array(r.dims.length);
-      for (let d = 0; d < dims.length; d++) dims[d] = r.dims[d].slice();
-      copy = { dims, partial: r.partial.slice(), replicated: r.replicated.slice(), owner: this };
-    } else {
-      const dims: string[][] = new Array(this.ranks[v]);
-      for (let d = 0; d < dims.length; d++) dims[d] = [];
-      copy = { dims, partial: [], replicated: [], owner: this };
-    }
-    this.recs[v] = copy;
-    return copy;
   }
 }
