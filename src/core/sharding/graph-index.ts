@@ -2,7 +2,7 @@ import type { Op, Program, ValueId } from '../ir/program.ts';
 import type { TensorType } from '../ir/shape.ts';
 import { dataflowGroups, type DataflowGroup } from './dataflow.ts';
 import type { FactorRule } from './factor-rule.ts';
-import { groupPlan, opPlan, type OpPlan } from './op-plan.ts';
+import { groupPlan, opPlan, uniformOf, type OpPlan } from './op-plan.ts';
 import { opFactorRule } from './rules/registry.ts';
 
 /**
@@ -18,6 +18,8 @@ export class GraphIndex {
   readonly users: Op[][];
   /** By op id: the rule, null for none, undefined until built. */
   private readonly rules: (FactorRule | null | undefined)[];
+  /** By op id: 1 when the op's rule is uniform (see OpPlan.uniform), 0 when not, -1 unknown. */
+  private readonly uniformRules: Int8Array;
   /** By item; preallocated (items are built in worklist order, which would make a sparse array slow). */
   private readonly plans: (OpPlan | null | undefined)[];
   /** CSR: the items touching value v are touchItems[touchStart[v] .. touchStart[v + 1]). */
@@ -46,6 +48,18 @@ export class GraphIndex {
     let maxId = -1;
     for (const op of this.ops) if (op.id > maxId) maxId = op.id;
     this.rules = new Array<FactorRule | null | undefined>(maxId + 1).fill(undefined);
+    this.uniformRules = new Int8Array(maxId + 1).fill(-1);
+  }
+
+  /** Whether the op has a rule whose tensors all map alike, one pass-through factor per dim. */
+  ruleIsUniform(op: Op): boolean {
+    let u = this.uniformRules[op.id];
+    if (u < 0) {
+      const rule = this.rule(op);
+      u = rule && rule.results.length > 0 ? (uniformRuleOf(rule) ? 1 : 0) : 0;
+      this.uniformRules[op.id] = u;
+    }
+    return u === 1;
   }
 
   get itemCount(): number {
@@ -102,4 +116,12 @@ export class GraphIndex {
     const fill = count.slice(0, n);
     each((v, item) => (touch[fill[v]++] = item));
   }
+}
+
+/** uniformOf, and every factor is pass-through and alone in its dim (elementwise ops). */
+function uniformRuleOf(rule: FactorRule): boolean {
+  for (const k of rule.factorKinds) if (k !== 'passThrough') return false;
+  const m0 = rule.results[0];
+  for (const factors of m0) if (factors.length !== 1) return false;
+  return uniformOf(rule, [...rule.operands, ...rule.results]);
 }

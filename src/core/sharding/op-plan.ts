@@ -33,7 +33,8 @@ export function opPlan(op: Op, rule: FactorRule): OpPlan {
   };
 }
 
-function uniformOf(rule: FactorRule, mappings: readonly TensorMapping[]): boolean {
+/** Whether every tensor has the same mapping and no factor is a reduction. */
+export function uniformOf(rule: FactorRule, mappings: readonly TensorMapping[]): boolean {
   for (const k of rule.factorKinds) if (k === 'reduction') return false;
   const m0 = mappings[0];
   if (!m0) return false;

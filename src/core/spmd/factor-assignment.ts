@@ -98,8 +98,9 @@ function offer(
       if (!axes || axes.length === 0) continue;
       let k = 0;
       while (k < axes.length && !used.includes(axes[k])) k++;
-      const ok = axes.slice(0, k);
-      for (const a of ok) used.push(a);
+      // the whole list is handed over as is (no copy): assignments are never mutated
+      const ok = k === axes.length ? (axes as string[]) : axes.slice(0, k);
+      for (let j2 = 0; j2 < ok.length; j2++) used.push(ok[j2]);
       fa[f] = ok;
     }
   }

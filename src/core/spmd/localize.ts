@@ -16,6 +16,21 @@ export function localShape(shape: Shape, s: Sharding, mesh: Mesh): number[] {
   return out;
 }
 
+const LOCAL_ATTR_KINDS: ReadonlySet<string> = new Set([
+  'reshape',
+  'broadcast_in_dim',
+  'iota',
+  'constant',
+  'slice',
+  'dynamic_slice',
+  'gather',
+]);
+
+/** False when localAttrs gives the op's own attributes back unchanged (and no `after`). */
+export function hasLocalAttrs(kind: string): boolean {
+  return LOCAL_ATTR_KINDS.has(kind);
+}
+
 export interface LocalOp {
   readonly attrs: unknown;
   /** Work after the op: e.g. offsetting a sharded iota by the device's position. */

@@ -16,7 +16,7 @@ import {
   unsplitFactors,
   type Placement,
 } from './factor-assignment.ts';
-import { localAttrs, localShape } from './localize.ts';
+import { hasLocalAttrs, localAttrs, localShape } from './localize.ts';
 import { reshard, type Placed } from './reshard.ts';
 
 export interface SpmdProgram {
@@ -215,6 +215,9 @@ class Lowering {
     const rule = this.r.index.rule(op)!;
     const nOperands = op.operands.length;
     const nResults = op.results.length;
+    if (nOperands > 0 && op.kind !== 'scatter' && this.r.index.ruleIsUniform(op)) {
+      if (this.lowerUniform(op, env)) return;
+    }
     const operandPlaced: Placed[] = new Array(nOperands);
     for (let i = 0; i < nOperands; i++) operandPlaced[i] = env[op.operands[i]]![0];
     const keepPartial = this.partialPassThrough(op, operandPlaced);
@@ -232,7 +235,7 @@ class Lowering {
     }
     const resultShardings: Sharding[] = new Array(nResults);
     for (let i = 0; i < nResults; i++)
-      resultShardings[i] = shardingUnder(rule.results[i], fa, partial);
+      resultShardings[i] = this.resultSharding(op.results[i], rule.results[i], fa, partial);
     const results = this.emit(op, locals, resultShardings);
     const reduction = partialReduction(op, operandPlaced, keepPartial.length > 0);
     for (let i = 0; i < nResults; i++) {
@@ -240,6 +243,57 @@ class Lowering {
       this.bind(env, v, { value: results[i], sharding: resultShardings[i], reduction });
       if (this.isParamGradient(v)) this.settleNow(env, v);
     }
+  }
+
+  /**
+   * The general path's outcome, without choosing factors, for an op whose tensors all map alike
+   * (elementwise) when every operand is placed, reusable, exactly as every result is recorded
+   * (one interned layout, neither partial nor pinned replicated): the results offer that layout
+   * first, nothing moves, so it is the choice, no operand is resharded and the results take it.
+   * False (nothing done) otherwise.
+   */
+  private lowerUniform(op: Op, env: Env): boolean {
+    const state = this.r.final;
+    const nResults = op.results.length;
+    const s = state.sharding(op.results[0]);
+    if (s.partial.length !== 0 || s.replicated.length !== 0) return false;
+    for (let i = 1; i < nResults; i++) if (state.sharding(op.results[i]) !== s) return false;
+    const nOperands = op.operands.length;
+    const locals: Value[] = new Array(nOperands);
+    for (let i = 0; i < nOperands; i++) {
+      const x = env[op.operands[i]]![0];
+      if (x.sharding !== s || !reusable(x, op.phase)) return false;
+      locals[i] = x.value;
+    }
+    const resultShardings: Sharding[] = new Array(nResults);
+    for (let i = 0; i < nResults; i++) resultShardings[i] = s;
+    const results = this.emit(op, locals, resultShardings);
+    const reduction = partialReduction(op, NO_PLACED, false);
+    for (let i = 0; i < nResults; i++) {
+      const v = op.results[i];
+      this.bind(env, v, { value: results[i], sharding: s, reduction });
+      if (this.isParamGradient(v)) this.settleNow(env, v);
+    }
+    return true;
+  }
+
+  /**
+   * shardingUnder(mapping, fa, partial) for result v; the recorded (interned) sharding itself
+   * when it is equal to that, dims, partial order and all, so most results allocate none.
+   */
+  private resultSharding(
+    v: ValueId,
+    mapping: TensorMapping,
+    fa: readonly string[][],
+    partial: readonly string[],
+  ): Sharding {
+    const rec = this.r.final.sharding(v);
+    if (rec.replicated.length === 0 && rec.partial.length === partial.length) {
+      let same = true;
+      for (let k = 0; k < partial.length && same; k++) same = rec.partial[k] === partial[k];
+      if (same && layoutIsUnder(rec, mapping, fa, partial)) return rec;
+    }
+    return shardingUnder(mapping, fa, partial);
   }
 
   /** A parameter's gradient (what the optimizer consumes). */
@@ -332,6 +386,8 @@ class Lowering {
 
   private emit(op: Op, locals: Value[], resultShardings: Sharding[]): Value[] {
     const { b } = this;
+    if (!hasLocalAttrs(op.kind) && op.regions.length === 0)
+      return b.op(op.kind, locals, op.attrs as OpAttrs[typeof op.kind]);
     const local = localAttrs(op, this.p, resultShardings, locals, this.mesh);
     const regions: Region[] = new Array(op.regions.length);
     for (let k = 0; k < op.regions.length; k++) regions[k] = this.lowerScalarRegion(op.regions[k]);
@@ -527,6 +583,7 @@ function noDimSplit(dims: readonly (readonly string[])[]): boolean {
 }
 
 const NO_AXES = Object.freeze([]) as unknown as string[];
+const NO_PLACED: readonly Placed[] = Object.freeze([]);
 
 /** A gathered copy made in the forward pass is not kept for the backward: FSDP gathers again. */
 function reusable(x: Placed, phase: string): boolean {
