@@ -1,8 +1,8 @@
 import type { Op, Program, ValueId } from '../ir/program.ts';
 import type { TensorType } from '../ir/shape.ts';
 import { dataflowGroups, type DataflowGroup } from './dataflow.ts';
-import type { FactorRule } from './factor-rule.ts';
-import { groupPlan, opPlan, uniformOf, type OpPlan } from './op-plan.ts';
+import type { FactorRule, TensorMapping } from './factor-rule.ts';
+import { groupPlan, opPlan, type OpPlan } from './op-plan.ts';
 import { opFactorRule } from './rules/registry.ts';
 
 /**
@@ -18,7 +18,7 @@ export class GraphIndex {
   readonly users: Op[][];
   /** By op id: the rule, null for none, undefined until built. */
   private readonly rules: (FactorRule | null | undefined)[];
-  /** By op id: 1 when the op's rule is uniform (see OpPlan.uniform), 0 when not, -1 unknown. */
+  /** By op id: 1 when the op's rule is uniform (see uniformRuleOf), 0 when not, -1 unknown. */
   private readonly uniformRules: Int8Array;
   /** By item; preallocated (items are built in worklist order, which would make a sparse array slow). */
   private readonly plans: (OpPlan | null | undefined)[];
@@ -51,7 +51,7 @@ export class GraphIndex {
     this.uniformRules = new Int8Array(maxId + 1).fill(-1);
   }
 
-  /** Whether the op has a rule whose tensors all map alike, one pass-through factor per dim. */
+  /** Whether the op's rule is result-driven and simple (see uniformRuleOf). */
   ruleIsUniform(op: Op): boolean {
     let u = this.uniformRules[op.id];
     if (u < 0) {
@@ -118,10 +118,25 @@ export class GraphIndex {
   }
 }
 
-/** uniformOf, and every factor is pass-through and alone in its dim (elementwise ops). */
+/**
+ * Every factor is pass-through and alone in its dim, every result maps its dims alike, and every
+ * operand either maps like the results or is a scalar (elementwise ops, constants, iotas,
+ * broadcasts of scalars).
+ */
 function uniformRuleOf(rule: FactorRule): boolean {
   for (const k of rule.factorKinds) if (k !== 'passThrough') return false;
   const m0 = rule.results[0];
   for (const factors of m0) if (factors.length !== 1) return false;
-  return uniformOf(rule, [...rule.operands, ...rule.results]);
+  for (const m of rule.results) if (!sameMapping(m, m0)) return false;
+  for (const m of rule.operands) if (!m || (m.length !== 0 && !sameMapping(m, m0))) return false;
+  return true;
+}
+
+function sameMapping(m: TensorMapping | undefined, m0: TensorMapping): boolean {
+  if (!m || m.length !== m0.length) return false;
+  for (let d = 0; d < m.length; d++) {
+    if (m[d].length !== m0[d].length) return false;
+    for (let j = 0; j < m[d].length; j++) if (m[d][j] !== m0[d][j]) return false;
+  }
+  return true;
 }

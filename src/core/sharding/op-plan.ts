@@ -33,8 +33,7 @@ export function opPlan(op: Op, rule: FactorRule): OpPlan {
   };
 }
 
-/** Whether every tensor has the same mapping and no factor is a reduction. */
-export function uniformOf(rule: FactorRule, mappings: readonly TensorMapping[]): boolean {
+function uniformOf(rule: FactorRule, mappings: readonly TensorMapping[]): boolean {
   for (const k of rule.factorKinds) if (k === 'reduction') return false;
   const m0 = mappings[0];
   if (!m0) return false;

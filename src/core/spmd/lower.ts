@@ -215,7 +215,7 @@ class Lowering {
     const rule = this.r.index.rule(op)!;
     const nOperands = op.operands.length;
     const nResults = op.results.length;
-    if (nOperands > 0 && op.kind !== 'scatter' && this.r.index.ruleIsUniform(op)) {
+    if (op.kind !== 'scatter' && this.r.index.ruleIsUniform(op)) {
       if (this.lowerUniform(op, env)) return;
     }
     const operandPlaced: Placed[] = new Array(nOperands);
@@ -246,11 +246,12 @@ class Lowering {
   }
 
   /**
-   * The general path's outcome, without choosing factors, for an op whose tensors all map alike
-   * (elementwise) when every operand is placed, reusable, exactly as every result is recorded
-   * (one interned layout, neither partial nor pinned replicated): the results offer that layout
-   * first, nothing moves, so it is the choice, no operand is resharded and the results take it.
-   * False (nothing done) otherwise.
+   * The general path's outcome, without choosing factors, for an op whose rule is uniform (see
+   * GraphIndex.ruleIsUniform: elementwise ops, constants, broadcasts of scalars) when every
+   * result is recorded with one layout, neither partial nor pinned replicated, and every operand
+   * is placed, reusable, with no partial axis and the same dims (a scalar has none): the results
+   * offer their layout first, nothing moves, so it is the choice, no operand is resharded and
+   * the results take the recorded sharding. False (nothing done) otherwise.
    */
   private lowerUniform(op: Op, env: Env): boolean {
     const state = this.r.final;
@@ -262,7 +263,9 @@ class Lowering {
     const locals: Value[] = new Array(nOperands);
     for (let i = 0; i < nOperands; i++) {
       const x = env[op.operands[i]]![0];
-      if (x.sharding !== s || !reusable(x, op.phase)) return false;
+      const xs = x.sharding;
+      if (xs !== s && (xs.partial.length !== 0 || !sameDims(xs.dims, s.dims))) return false;
+      if (!reusable(x, op.phase)) return false;
       locals[i] = x.value;
     }
     const resultShardings: Sharding[] = new Array(nResults);
@@ -575,6 +578,18 @@ class Lowering {
 
 function rep(rank: number): Sharding {
   return { dims: Array.from({ length: rank }, () => []), partial: [], replicated: [] };
+}
+
+function sameDims(a: readonly (readonly string[])[], b: readonly (readonly string[])[]): boolean {
+  if (a.length !== b.length) return a.length === 0;
+  for (let d = 0; d < a.length; d++) {
+    const x = a[d];
+    const y = b[d];
+    if (x === y) continue;
+    if (x.length !== y.length) return false;
+    for (let k = 0; k < x.length; k++) if (x[k] !== y[k]) return false;
+  }
+  return true;
 }
 
 function noDimSplit(dims: readonly (readonly string[])[]): boolean {
