@@ -2,7 +2,7 @@ import type { Op, Program, ValueId } from '../ir/program.ts';
 import type { TensorType } from '../ir/shape.ts';
 import { dataflowGroups, type DataflowGroup } from './dataflow.ts';
 import type { FactorRule, TensorMapping } from './factor-rule.ts';
-import { groupPlan, opPlan, type OpPlan } from './op-plan.ts';
+import { groupPlan, opPlan, planShape, type OpPlan, type PlanShape } from './op-plan.ts';
 import { opFactorRule } from './rules/registry.ts';
 
 /**
@@ -18,6 +18,10 @@ export class GraphIndex {
   readonly users: Op[][];
   /** By op id: the rule, null for none, undefined until built. */
   private readonly rules: (FactorRule | null | undefined)[];
+  /** Rules by content (see ruleKey): ops with equal rules share one rule object. */
+  private readonly ruleByKey = new Map<string, FactorRule>();
+  /** The plan parts each shared rule's ops share. */
+  private readonly shapes = new Map<FactorRule, PlanShape>();
   /** By op id: 1 when the op's rule is uniform (see uniformRuleOf), 0 when not, -1 unknown. */
   private readonly uniformRules: Int8Array;
   /** By item; preallocated (items are built in worklist order, which would make a sparse array slow). */
@@ -78,7 +82,13 @@ export class GraphIndex {
       if (item < this.ops.length) {
         const op = this.ops[item];
         const rule = this.rule(op);
-        p = rule && !rule.conservative ? opPlan(op, rule) : null;
+        p = null;
+        if (rule && !rule.conservative) {
+          let shape = this.shapes.get(rule);
+          if (!shape && rule.operands.length === op.operands.length)
+            this.shapes.set(rule, (shape = planShape(rule)));
+          p = opPlan(op, rule, shape);
+        }
       } else {
         const g = this.groups[item - this.ops.length];
         p = groupPlan(g, this.types(g.values[0]).shape);
@@ -91,7 +101,13 @@ export class GraphIndex {
   rule(op: Op): FactorRule | undefined {
     let r = this.rules[op.id];
     if (r === undefined) {
-      const built = opFactorRule(op, this.types) ?? null;
+      let built = opFactorRule(op, this.types) ?? null;
+      const key = built ? ruleKey(built) : undefined;
+      if (built && key !== undefined) {
+        const shared = this.ruleByKey.get(key);
+        if (shared) built = shared;
+        else this.ruleByKey.set(key, built);
+      }
       this.rules[op.id] = built;
       r = built;
     }
@@ -139,4 +155,26 @@ function sameMapping(m: TensorMapping | undefined, m0: TensorMapping): boolean {
     for (let j = 0; j < m[d].length; j++) if (m[d][j] !== m0[d][j]) return false;
   }
   return true;
+}
+
+/**
+ * Everything a FactorRule holds, as text (undefined when a mapping is missing): rules with the
+ * same key are interchangeable, so the 96 layers of a model share a few hundred rule objects
+ * that stay in cache instead of one per op.
+ */
+function ruleKey(r: FactorRule): string | undefined {
+  let k = r.conservative ? 'c|' : '|';
+  k += r.factorSizes.join(',') + '|' + r.factorKinds.join(',') + '|';
+  for (const m of r.operands) {
+    if (!m) return undefined;
+    for (const d of m) k += d.join('.') + ';';
+    k += '/';
+  }
+  k += '>';
+  for (const m of r.results) {
+    if (!m) return undefined;
+    for (const d of m) k += d.join('.') + ';';
+    k += '/';
+  }
+  return k;
 }

@@ -16,20 +16,43 @@ export interface OpPlan {
   readonly holders: readonly (readonly number[])[];
   /** Every tensor has the same mapping and no factor is a reduction (elementwise ops, groups). */
   readonly uniform: boolean;
+  /**
+   * An op no factor of which two tensors hold and none of which is a reduction (a broadcast of
+   * a scalar, a constant): propagating through it can change nothing.
+   */
+  readonly inert: boolean;
 }
 
-export function opPlan(op: Op, rule: FactorRule): OpPlan {
-  const values = [...op.operands, ...op.results];
+/** The parts of an op's plan that depend only on its rule: shared by every op with that rule. */
+export interface PlanShape {
+  readonly mappings: readonly TensorMapping[];
+  readonly isResult: readonly boolean[];
+  readonly holders: readonly (readonly number[])[];
+  readonly uniform: boolean;
+  readonly inert: boolean;
+}
+
+export function planShape(rule: FactorRule): PlanShape {
   const mappings = [...rule.operands, ...rule.results];
-  const isResult = values.map((_, i) => i >= op.operands.length);
+  const isResult = mappings.map((_, i) => i >= rule.operands.length);
+  const holders = holdersOf(rule.factorSizes.length, mappings);
+  let inert = true;
+  for (let f = 0; f < holders.length && inert; f++)
+    inert = holders[f].length < 4 && rule.factorKinds[f] !== 'reduction';
+  return { mappings, isResult, holders, uniform: uniformOf(rule, mappings), inert };
+}
+
+/** The op's plan; `shape` is planShape(rule), passed in when shared. */
+export function opPlan(op: Op, rule: FactorRule, shape: PlanShape = planShape(rule)): OpPlan {
   return {
     op,
     rule,
-    values,
-    mappings,
-    isResult,
-    holders: holdersOf(rule.factorSizes.length, mappings),
-    uniform: uniformOf(rule, mappings),
+    values: [...op.operands, ...op.results],
+    mappings: shape.mappings,
+    isResult: shape.isResult,
+    holders: shape.holders,
+    uniform: shape.uniform,
+    inert: shape.inert,
   };
 }
 
@@ -65,6 +88,7 @@ export function groupPlan(g: DataflowGroup, shape: readonly number[]): OpPlan {
     isResult: g.values.map(() => false),
     holders: holdersOf(shape.length, mappings),
     uniform: true,
+    inert: false,
   };
 }
 

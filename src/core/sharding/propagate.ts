@@ -55,7 +55,7 @@ export function propagate(run: PropagationRun, changed: Iterable<ValueId>): void
     queued[item] = 0;
     if (item < nOps && !run.allow(ops[item])) continue;
     const plan = index.planOf(item);
-    if (!plan) continue;
+    if (!plan || plan.inert) continue;
     grown.length = 0;
     propagatePlan(run, plan, grown, item < nOps);
     for (let g = 0; g < grown.length; g++) {
