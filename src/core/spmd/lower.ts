@@ -35,8 +35,17 @@ export interface SpmdProgram {
 const LINEAR_UNARY = new Set(['negate', 'convert', 'transpose', 'reshape']);
 const LINEAR_SUM = new Set(['add', 'subtract']);
 
-/** Each lowered value's versions (first the one it was made as, then its reshards), by value id. */
-type Env = (Placed[] | undefined)[];
+/**
+ * Each lowered value's versions (first the one it was made as, then its reshards), by value id:
+ * the Placed itself while it is the only one (most values), a list once resharded.
+ */
+type Env = (Placed | Placed[] | undefined)[];
+
+/** The version a value was made as. */
+function firstOf(env: Env, id: ValueId): Placed | undefined {
+  const e = env[id];
+  return e === undefined || !Array.isArray(e) ? e : e[0];
+}
 
 /**
  * Lowers a partitioned program to the per-device SPMD program: every op runs on local shapes,
@@ -113,7 +122,7 @@ class Lowering {
   }
 
   private bind(env: Env, id: ValueId, placed: Placed): void {
-    env[id] = [placed];
+    env[id] = placed;
     if (this.hasLocal[id]) return;
     this.hasLocal[id] = 1;
     this.localOf.set(id, placed.value.id);
@@ -130,8 +139,11 @@ class Lowering {
   ): Placed {
     const versions = env[id];
     if (!versions) throw new Error(`SPMD lowering: value %${id} used before it is lowered`);
-    for (const x of versions) if (sameLayout(x.sharding, want) && reusable(x, phase)) return x;
-    return this.reshardTo(versions, id, want, reason, scope, phase);
+    if (!Array.isArray(versions)) {
+      if (sameLayout(versions.sharding, want) && reusable(versions, phase)) return versions;
+    } else
+      for (const x of versions) if (sameLayout(x.sharding, want) && reusable(x, phase)) return x;
+    return this.reshardTo(env, id, want, reason, scope, phase);
   }
 
   /** get() for an op's operand, wanted as shardingUnder(mapping, fa, partial): built only to reshard. */
@@ -146,22 +158,27 @@ class Lowering {
     const id = op.operands[i];
     const versions = env[id];
     if (!versions) throw new Error(`SPMD lowering: value %${id} used before it is lowered`);
-    for (const x of versions)
+    if (!Array.isArray(versions)) {
+      const x = versions;
       if (layoutIsUnder(x.sharding, mapping, fa, partial) && reusable(x, op.phase)) return x;
+    } else
+      for (const x of versions)
+        if (layoutIsUnder(x.sharding, mapping, fa, partial) && reusable(x, op.phase)) return x;
     const want = shardingUnder(mapping, fa, partial);
     const reason = `operand ${i} of ${op.kind} (op #${op.id})`;
-    return this.reshardTo(versions, id, want, reason, op.scope, op.phase);
+    return this.reshardTo(env, id, want, reason, op.scope, op.phase);
   }
 
   private reshardTo(
-    versions: Placed[],
+    env: Env,
     id: ValueId,
     want: Sharding,
     reason: string,
     scope: string,
     phase: Op['phase'],
   ): Placed {
-    const src = versions[0];
+    const versions = env[id]!;
+    const src = Array.isArray(versions) ? versions[0] : versions;
     const key = shardingToString(want);
     let gathered = false;
     const made = this.b.atScope(scope, () =>
@@ -183,7 +200,8 @@ class Lowering {
       }),
     );
     const placed: Placed = gathered ? { ...made, gatheredIn: phase } : made;
-    versions.push(placed);
+    if (Array.isArray(versions)) versions.push(placed);
+    else env[id] = [versions, placed];
     return placed;
   }
 
@@ -219,7 +237,7 @@ class Lowering {
       if (this.lowerUniform(op, env)) return;
     }
     const operandPlaced: Placed[] = new Array(nOperands);
-    for (let i = 0; i < nOperands; i++) operandPlaced[i] = env[op.operands[i]]![0];
+    for (let i = 0; i < nOperands; i++) operandPlaced[i] = firstOf(env, op.operands[i])!;
     const keepPartial = this.partialPassThrough(op, operandPlaced);
     const fa = this.unsplit(op, operandPlaced)
       ? unsplitFactors(rule, this.mesh)
@@ -262,7 +280,7 @@ class Lowering {
     const nOperands = op.operands.length;
     const locals: Value[] = new Array(nOperands);
     for (let i = 0; i < nOperands; i++) {
-      const x = env[op.operands[i]]![0];
+      const x = firstOf(env, op.operands[i])!;
       const xs = x.sharding;
       if (xs !== s && (xs.partial.length !== 0 || !sameDims(xs.dims, s.dims))) return false;
       if (!reusable(x, op.phase)) return false;
@@ -313,7 +331,7 @@ class Lowering {
    * target is the layout the optimizer update uses it in (its first optimizer-phase consumer).
    */
   private settleNow(env: Env, v: ValueId): void {
-    const placed = env[v]![0];
+    const placed = firstOf(env, v)!;
     const zeroAxes = this.zeroGradAxes();
     if (!placed.sharding.partial.some((a) => zeroAxes.includes(a))) return;
     const shape = this.p.values[v].type.shape;
@@ -333,16 +351,14 @@ class Lowering {
       replicated: [],
     };
     const name = this.p.values[this.p.values[v].of!].name;
-    env[v] = [
-      this.reshardTo(
-        env[v]!,
-        v,
-        want,
-        `gradient of '${name}' (ZeRO: reduce-scattered where produced)`,
-        consumer.scope,
-        'backward',
-      ),
-    ];
+    env[v] = this.reshardTo(
+      env,
+      v,
+      want,
+      `gradient of '${name}' (ZeRO: reduce-scattered where produced)`,
+      consumer.scope,
+      'backward',
+    );
   }
 
   private zeroAxesCache?: string[];
@@ -412,7 +428,7 @@ class Lowering {
           }),
         );
         this.lowerOps(r.ops, env);
-        return r.yields.map((y) => env[y]![0].value);
+        return r.yields.map((y) => firstOf(env, y)!.value);
       },
     );
   }
