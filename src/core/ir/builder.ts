@@ -31,6 +31,8 @@ interface Block {
 
 const NO_OPTIONS: OpOptions = Object.freeze({});
 const NO_SIGS = Object.freeze([]) as unknown as RegionSig[];
+/** The regions of every op built without any: one frozen list, not an empty array per op. */
+const NO_REGIONS: readonly Region[] = Object.freeze([]);
 
 const KIND_OF_PHASE: Record<Phase, ValueKind> = {
   forward: 'activation',
@@ -47,6 +49,9 @@ export class ProgramBuilder {
   private readonly values: Value[] = [];
   private readonly blocks: Block[] = [{ ops: [] }];
   private readonly params: ValueId[] = [];
+  /** Position of each input in `params` (its first), built from the first aliasing output on. */
+  private paramPos?: Map<ValueId, number>;
+  private paramPosCount = 0;
   private readonly funcs = new Map<string, Func>();
   private readonly outputs: ProgramOutput[] = [];
   private readonly scopes: string[] = [];
@@ -172,13 +177,23 @@ export class ProgramBuilder {
   output(name: string, v: Value, aliases?: Value): void {
     let aliasIndex: number | undefined;
     if (aliases) {
-      aliasIndex = this.params.indexOf(aliases.id);
+      aliasIndex = this.paramIndexOf(aliases.id);
       if (aliasIndex < 0)
         throw new IRError(
           `output '${name}' aliases '${aliases.name}', which is not a program input`,
         );
     }
     this.outputs.push({ name, value: v.id, aliases: aliasIndex });
+  }
+
+  /** params.indexOf(id) through a map extended with the inputs declared since the last call. */
+  private paramIndexOf(id: ValueId): number {
+    const pos = (this.paramPos ??= new Map());
+    for (; this.paramPosCount < this.params.length; this.paramPosCount++) {
+      const p = this.params[this.paramPosCount];
+      if (!pos.has(p)) pos.set(p, this.paramPosCount);
+    }
+    return pos.get(id) ?? -1;
   }
 
   // ---- ops ---------------------------------------------------------------
@@ -190,7 +205,7 @@ export class ProgramBuilder {
     attrs: OpAttrs[K],
     opts: OpOptions = NO_OPTIONS,
   ): Value[] {
-    const regions = opts.regions ?? [];
+    const regions = opts.regions ?? NO_REGIONS;
     const n = operands.length;
     const operandTypes: TensorType[] = new Array(n);
     const operandIds: ValueId[] = new Array(n);
@@ -548,7 +563,13 @@ export class ProgramBuilder {
     role?: InputRole,
     of?: ValueId,
   ): Value {
-    // optional fields in this order (id, type, name, scope, kind, role, of, def), only when set
+    // optional fields in this order (id, type, name, scope, kind, role, of, def), only when set;
+    // an op result (def only, the common case) is made whole in one literal
+    if (def !== undefined && role === undefined && of === undefined) {
+      const r: Value = { id: this.values.length, type, name, scope, kind, def };
+      this.values.push(r);
+      return r;
+    }
     const v: { -readonly [P in keyof Value]: Value[P] } = {
       id: this.values.length,
       type,
