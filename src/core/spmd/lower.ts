@@ -60,6 +60,8 @@ class Lowering {
   private readonly b: ProgramBuilder;
   private readonly collectives: CollectiveRecord[] = [];
   private readonly localOf = new Map<ValueId, ValueId>();
+  /** 1 for a parameter's gradient, by value id (see paramGradientsOf). */
+  private readonly paramGradients: Uint8Array;
   /** localOf.has(id), by value id. */
   private readonly hasLocal: Uint8Array;
   private readonly funcs = new Map<string, Func>();
@@ -71,6 +73,7 @@ class Lowering {
     this.p = r.program;
     this.mesh = r.mesh;
     this.hasLocal = new Uint8Array(this.p.values.length);
+    this.paramGradients = paramGradientsOf(this.p);
     this.b = new ProgramBuilder(this.p.name, { ...this.p.meta, mesh: { axes: this.mesh.axes } });
     this.b.axisSizes = (a) => axisSize(this.mesh, a);
   }
@@ -319,10 +322,7 @@ class Lowering {
 
   /** A parameter's gradient (what the optimizer consumes). */
   private isParamGradient(v: ValueId): boolean {
-    const val = this.p.values[v];
-    return (
-      val.kind === 'gradient' && val.of !== undefined && this.p.values[val.of].role === 'param'
-    );
+    return this.paramGradients[v] === 1;
   }
 
   /**
@@ -590,6 +590,26 @@ class Lowering {
     }
     return [];
   }
+}
+
+const paramGradientCache = new WeakMap<Program, Uint8Array>();
+
+/**
+ * By value id, 1 for a parameter's gradient (what the optimizer consumes); computed once per
+ * program, so lowering an op does not read its results' value records.
+ */
+function paramGradientsOf(p: Program): Uint8Array {
+  let flags = paramGradientCache.get(p);
+  if (flags && flags.length === p.values.length) return flags;
+  const values = p.values;
+  flags = new Uint8Array(values.length);
+  for (let v = 0; v < values.length; v++) {
+    const val = values[v];
+    if (val.kind === 'gradient' && val.of !== undefined && values[val.of].role === 'param')
+      flags[v] = 1;
+  }
+  paramGradientCache.set(p, flags);
+  return flags;
 }
 
 function rep(rank: number): Sharding {
