@@ -19,6 +19,8 @@ export class Layout {
     readonly partial: readonly string[],
     readonly replicated: readonly string[],
     readonly mask: number,
+    /** Index in its table's `byId`; never 0 (0 stands for "clear" in a state's id array). */
+    readonly id: number,
   ) {
     this.sharding = Object.freeze({ dims, partial, replicated });
   }
@@ -32,6 +34,8 @@ const EMPTY: readonly string[] = Object.freeze([]);
  */
 class LayoutTable {
   private readonly byKey = new Map<string, Layout>();
+  /** Layouts by id; slot 0 is unused. */
+  readonly byId: Layout[] = [undefined as unknown as Layout];
   private readonly roots: Layout[] = [];
 
   constructor(readonly axes: readonly string[]) {}
@@ -87,7 +91,9 @@ class LayoutTable {
         partial.length ? Object.freeze(partial.slice()) : EMPTY,
         replicated.length ? Object.freeze(replicated.slice()) : EMPTY,
         mask,
+        this.byId.length,
       );
+      this.byId.push(l);
       this.byKey.set(key, l);
     }
     return l;
@@ -114,7 +120,8 @@ function layoutTable(axes: readonly string[]): LayoutTable {
  * it came through) rather than in objects.
  */
 export class ShardingState {
-  private readonly recs: (Layout | undefined)[];
+  /** Layout id per value (0 while clear); see LayoutTable.byId. */
+  private readonly recs: Int32Array;
   private readonly ranks: Uint8Array;
   private readonly tactic: Int16Array;
   private readonly seed: Int32Array;
@@ -142,7 +149,7 @@ export class ShardingState {
       return;
     }
     const n = program.values.length;
-    this.recs = new Array<Layout | undefined>(n).fill(undefined);
+    this.recs = new Int32Array(n);
     this.ranks = new Uint8Array(n);
     for (let i = 0; i < n; i++) this.ranks[i] = program.values[i].type.shape.length;
     this.tactic = new Int16Array(n * axes.length).fill(-1);
@@ -159,7 +166,8 @@ export class ShardingState {
 
   /** The value's interned layout (the empty one of its rank when clear): equal layouts are identical. */
   layoutOf(v: ValueId): Layout {
-    return this.recs[v] ?? this.table.root(this.ranks[v]);
+    const id = this.recs[v];
+    return id === 0 ? this.table.root(this.ranks[v]) : this.table.byId[id];
   }
 
   dimsOf(v: ValueId): readonly (readonly string[])[] {
@@ -167,26 +175,28 @@ export class ShardingState {
   }
 
   partialOf(v: ValueId): readonly string[] {
-    return this.recs[v]?.partial ?? EMPTY;
+    const id = this.recs[v];
+    return id === 0 ? EMPTY : this.table.byId[id].partial;
   }
 
   replicatedOf(v: ValueId): readonly string[] {
-    return this.recs[v]?.replicated ?? EMPTY;
+    const id = this.recs[v];
+    return id === 0 ? EMPTY : this.table.byId[id].replicated;
   }
 
   /** True when nothing splits, sums or pins the value. */
   isClear(v: ValueId): boolean {
-    return this.recs[v] === undefined;
+    return this.recs[v] === 0;
   }
 
   /** True if the axis already plays a part in the value (tiles a dim, partial or explicitly replicated). */
   uses(v: ValueId, axis: string): boolean {
-    return this.recs[v] !== undefined && this.tactic[this.slot(v, axis)] >= 0;
+    return this.recs[v] !== 0 && this.tactic[this.slot(v, axis)] >= 0;
   }
 
   /** uses() by axis index (the position of the axis in `axes`). */
   usesIndex(v: ValueId, i: number): boolean {
-    return this.recs[v] !== undefined && this.tactic[v * this.axes.length + i] >= 0;
+    return this.recs[v] !== 0 && this.tactic[v * this.axes.length + i] >= 0;
   }
 
   /**
@@ -231,7 +241,7 @@ export class ShardingState {
   ): void {
     const i = this.axes.indexOf(axis);
     this.own[v] = 1;
-    this.recs[v] = this.table.grow(this.layoutOf(v), kind === 'dim' ? d : -1, i, axis);
+    this.recs[v] = this.table.grow(this.layoutOf(v), kind === 'dim' ? d : -1, i, axis).id;
     this.seeds.push(why);
     this.setOrigin(v, i, tactic, this.seeds.length - 1, -1);
   }
@@ -240,7 +250,7 @@ export class ShardingState {
   growDim(v: ValueId, d: number, axis: string, from: ValueId, via: number): void {
     const i = this.axes.indexOf(axis);
     this.own[v] = 1;
-    this.recs[v] = this.table.grow(this.layoutOf(v), d, i, axis);
+    this.recs[v] = this.table.grow(this.layoutOf(v), d, i, axis).id;
     this.copyOrigin(v, i, from, via);
   }
 
@@ -248,7 +258,7 @@ export class ShardingState {
   growPartial(v: ValueId, axis: string, from: ValueId, via: number): void {
     const i = this.axes.indexOf(axis);
     this.own[v] = 1;
-    this.recs[v] = this.table.grow(this.layoutOf(v), -2, i, axis);
+    this.recs[v] = this.table.grow(this.layoutOf(v), -2, i, axis).id;
     this.copyOrigin(v, i, from, via);
   }
 
