@@ -289,9 +289,14 @@ class Lowering {
       if (!reusable(x, op.phase)) return false;
       locals[i] = x.value;
     }
-    const resultShardings: Sharding[] = new Array(nResults);
-    for (let i = 0; i < nResults; i++) resultShardings[i] = s;
-    const results = this.emit(op, locals, resultShardings);
+    let results: Value[];
+    if (!hasLocalAttrs(op.kind) && op.regions.length === 0)
+      results = this.b.op(op.kind, locals, op.attrs as OpAttrs[typeof op.kind]);
+    else {
+      const resultShardings: Sharding[] = new Array(nResults);
+      for (let i = 0; i < nResults; i++) resultShardings[i] = s;
+      results = this.emit(op, locals, resultShardings);
+    }
     const reduction = partialReduction(op, NO_PLACED, false);
     for (let i = 0; i < nResults; i++) {
       const v = op.results[i];
