@@ -209,6 +209,9 @@ function extend(
     if (state.partialOf(v).includes(a)) return; // resolved by the lowering (reduce-scatter), not a conflict
     if (state.uses(v, a)) {
       const replicated = state.replicatedOf(v).includes(a);
+      // a tactic that pinned the value whole itself (ZeRO-1/2 keep parameters replicated, so their
+      // update is gathered) stops here by design: that is its strategy, not a conflict
+      if (replicated && state.originTactic(v, a) === run.tactic) return;
       report(
         run,
         plan.op,

@@ -87,6 +87,12 @@ describe('applySchedule', () => {
     expect(c!.competing.some((x) => x.tactics.includes(1))).toBe(true);
   });
 
+  it('does not report the stops a tactic makes on purpose (ZeRO-1/2 keep parameters whole)', () => {
+    const step = buildModel('gpt:layers=1,d_model=16,heads=4,vocab=40,seq=8,batch=4,dtype=f32');
+    for (const s of ['BP(data),Z1(data)', 'BP(data),MP(model),Z2(data)'])
+      expect(applySchedule(step, mesh, parseSchedule(s)).conflicts).toEqual([]);
+  });
+
   it('is deterministic and monotone for random schedules (property)', () => {
     const names = ['BP', 'MP', 'SP', 'EMB', 'Z1', 'Z3'] as const;
     const tactic = fc.record({
