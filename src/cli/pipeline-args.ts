@@ -13,6 +13,30 @@ import { parseSchedule, scheduleFromJson } from '../core/tactics/schedule.ts';
 import { TacticError, type Tactic } from '../core/tactics/tactic.ts';
 import { UsageError } from './errors.ts';
 
+/** The options every pipeline command (partition, simulate) declares the same way. */
+export const PIPELINE_OPTIONS = {
+  model: {
+    type: 'string',
+    short: 'm',
+    valueName: 'SPEC',
+    description: 'model preset or spec',
+    required: true,
+  },
+  mesh: {
+    type: 'string',
+    valueName: 'AXES',
+    description: 'mesh axes major to minor, e.g. data=4,model=2',
+    required: true,
+  },
+  schedule: {
+    type: 'string',
+    short: 's',
+    valueName: 'SCHEDULE',
+    description: 'tactics, e.g. "BP(data),MP(model)", or a JSON file',
+    required: true,
+  },
+} as const;
+
 /**
  * The options the pipeline commands share (--mesh, --schedule, --hardware, --topology), each
  * parsed by the core and its error turned into a usage error that names the option: what the

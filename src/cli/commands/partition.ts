@@ -5,7 +5,7 @@ import { TACTIC_LIBRARY } from '../../core/tactics/library/index.ts';
 import { scheduleToString } from '../../core/tactics/schedule.ts';
 import { defineCommand } from '../command.ts';
 import { UsageError } from '../errors.ts';
-import { meshArg, partitionArg, scheduleArg } from '../pipeline-args.ts';
+import { meshArg, partitionArg, PIPELINE_OPTIONS, scheduleArg } from '../pipeline-args.ts';
 import { formatTable } from '../format.ts';
 import { buildFromSpec } from './show.ts';
 
@@ -24,26 +24,7 @@ export const partition = defineCommand({
     'A leading ! disables a step.',
   ].join('\n'),
   options: {
-    model: {
-      type: 'string',
-      short: 'm',
-      valueName: 'SPEC',
-      description: 'model preset or spec',
-      required: true,
-    },
-    mesh: {
-      type: 'string',
-      valueName: 'AXES',
-      description: 'mesh axes major to minor, e.g. data=4,model=2',
-      required: true,
-    },
-    schedule: {
-      type: 'string',
-      short: 's',
-      valueName: 'SCHEDULE',
-      description: 'tactics, e.g. "BP(data),MP(model)", or a JSON file',
-      required: true,
-    },
+    ...PIPELINE_OPTIONS,
     after: { type: 'string', valueName: 'K', description: 'apply only the first K tactics' },
     print: { type: 'boolean', description: 'print the per-device program' },
     json: { type: 'boolean', description: 'print collectives and conflicts as JSON' },

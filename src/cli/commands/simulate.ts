@@ -8,7 +8,14 @@ import { scheduleToString } from '../../core/tactics/schedule.ts';
 import { defineCommand } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { formatBytes, formatColumns, formatFlops, formatTable } from '../format.ts';
-import { hardwareArg, meshArg, partitionArg, scheduleArg, topologyArg } from '../pipeline-args.ts';
+import {
+  hardwareArg,
+  meshArg,
+  partitionArg,
+  PIPELINE_OPTIONS,
+  scheduleArg,
+  topologyArg,
+} from '../pipeline-args.ts';
 import { buildFromSpec } from './show.ts';
 
 export const simulateCommand = defineCommand({
@@ -25,26 +32,7 @@ export const simulateCommand = defineCommand({
     'minor axes on the fast links of one node or pod, the rest on the scale-out network.',
   ].join('\n'),
   options: {
-    model: {
-      type: 'string',
-      short: 'm',
-      valueName: 'SPEC',
-      description: 'model preset or spec',
-      required: true,
-    },
-    mesh: {
-      type: 'string',
-      valueName: 'AXES',
-      description: 'mesh axes major to minor, e.g. data=8,model=8',
-      required: true,
-    },
-    schedule: {
-      type: 'string',
-      short: 's',
-      valueName: 'SCHEDULE',
-      description: 'tactics, e.g. "BP(data),MP(model)"',
-      required: true,
-    },
+    ...PIPELINE_OPTIONS,
     hardware: {
       type: 'string',
       valueName: 'NAME',
