@@ -1,9 +1,9 @@
-import { dtypeBytes } from '../ir/dtype.ts';
 import { isElementwiseKind, OP_KINDS, type OpKind } from '../ir/ops.ts';
 import type { Op, Program } from '../ir/program.ts';
 import { opFlops } from '../ir/stats.ts';
 import type { TensorType } from '../ir/shape.ts';
 import { peakFlopsFor, type Hardware } from '../mesh/hardware.ts';
+import { valueSizes, type ValueSizes } from './value-sizes.ts';
 
 /**
  * Time of one op of the per-device program on one chip: a roofline
@@ -85,11 +85,15 @@ export function matmulDims(op: Op<'dot_general'>, types: (id: number) => TensorT
   const a = op.attrs;
   const lhs = types(op.operands[0]).shape;
   const rhs = types(op.operands[1]).shape;
-  const prod = (s: readonly number[], keep: (i: number) => boolean) =>
-    s.reduce((n, d, i) => (keep(i) ? n * d : n), 1);
-  const k = prod(lhs, (i) => a.lhsContract.includes(i));
-  const m = prod(lhs, (i) => !a.lhsContract.includes(i) && !a.lhsBatch.includes(i));
-  const n = prod(rhs, (i) => !a.rhsContract.includes(i) && !a.rhsBatch.includes(i));
+  let k = 1;
+  let m = 1;
+  for (let i = 0; i < lhs.length; i++) {
+    if (a.lhsContract.includes(i)) k *= lhs[i];
+    else if (!a.lhsBatch.includes(i)) m *= lhs[i];
+  }
+  let n = 1;
+  for (let i = 0; i < rhs.length; i++)
+    if (!a.rhsContract.includes(i) && !a.rhsBatch.includes(i)) n *= rhs[i];
   return { m, n, k };
 }
 
@@ -132,39 +136,40 @@ export interface FusionInfo {
   readonly onChip: Uint8Array;
 }
 
-export function fusionInfo(p: Program): FusionInfo {
+export function fusionInfo(p: Program, sizes: ValueSizes = valueSizes(p)): FusionInfo {
   const n = p.values.length;
-  const bytes = new Float64Array(n);
-  const numel = new Float64Array(n);
-  for (let v = 0; v < n; v++) {
-    const t = p.values[v].type;
-    const shape = t.shape;
-    let k = 1;
-    for (let i = 0; i < shape.length; i++) k *= shape[i];
-    numel[v] = k;
-    bytes[v] = k * dtypeBytes(t.dtype);
-  }
   // set where a fusible op defines a value, cleared at any consumer that would read it from HBM
   // (SSA: a value's definition comes before its uses, so one pass in program order suffices)
   const onChip = new Uint8Array(n);
-  const visit = (ops: readonly Op[]) => {
-    for (const op of ops) {
-      const c = CLS.get(op.kind)!;
-      if (c !== Cls.Fusible && c !== Cls.Reduce) for (const v of op.operands) onChip[v] = 0;
-      for (const r of op.regions) {
-        visit(r.ops);
-        for (const v of r.yields) onChip[v] = 0;
-      }
-      if (c === Cls.Fusible) for (const v of op.results) onChip[v] = 1;
-    }
-  };
   for (const f of p.funcs.values()) {
-    visit(f.ops);
+    visitFusion(f.ops, onChip);
     for (const v of f.results) onChip[v] = 0;
   }
-  visit(p.main.ops);
+  visitFusion(p.main.ops, onChip);
   for (const o of p.outputs) onChip[o.value] = 0;
-  return { bytes, numel, onChip };
+  return { bytes: sizes.bytes, numel: sizes.numel, onChip };
+}
+
+function visitFusion(ops: readonly Op[], onChip: Uint8Array): void {
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i];
+    const c = CLS.get(op.kind)!;
+    if (c !== Cls.Fusible && c !== Cls.Reduce) {
+      const operands = op.operands;
+      for (let k = 0; k < operands.length; k++) onChip[operands[k]] = 0;
+    }
+    const regions = op.regions;
+    for (let k = 0; k < regions.length; k++) {
+      const r = regions[k];
+      visitFusion(r.ops, onChip);
+      const yields = r.yields;
+      for (let j = 0; j < yields.length; j++) onChip[yields[j]] = 0;
+    }
+    if (c === Cls.Fusible) {
+      const results = op.results;
+      for (let k = 0; k < results.length; k++) onChip[results[k]] = 1;
+    }
+  }
 }
 
 /**
@@ -173,7 +178,11 @@ export function fusionInfo(p: Program): FusionInfo {
  * update, as XLA's cost analysis counts them.
  */
 export function fusedBytes(op: Op, f: FusionInfo): number {
-  switch (CLS.get(op.kind)!) {
+  return fusedBytesOf(op, CLS.get(op.kind)!, f);
+}
+
+function fusedBytesOf(op: Op, cls: Cls, f: FusionInfo): number {
+  switch (cls) {
     case Cls.Free:
       return 0;
     case Cls.Window:
@@ -181,9 +190,18 @@ export function fusedBytes(op: Op, f: FusionInfo): number {
     case Cls.Update:
       return 2 * f.bytes[op.operands[1]];
     default: {
+      const { bytes, onChip } = f;
       let b = 0;
-      for (const v of op.operands) if (!f.onChip[v]) b += f.bytes[v];
-      for (const v of op.results) if (!f.onChip[v]) b += f.bytes[v];
+      const operands = op.operands;
+      for (let k = 0; k < operands.length; k++) {
+        const v = operands[k];
+        if (!onChip[v]) b += bytes[v];
+      }
+      const results = op.results;
+      for (let k = 0; k < results.length; k++) {
+        const v = results[k];
+        if (!onChip[v]) b += bytes[v];
+      }
       return b;
     }
   }
@@ -196,8 +214,81 @@ export function opComputeCost(
   model: ComputeModel,
   fusion: FusionInfo,
 ): OpCost {
+  const timeS = costOf(op, types, model, fusion);
+  if (scratchBound === 'free') return FREE;
+  return { timeS, flops: scratchFlops, bytes: scratchBytes, bound: scratchBound };
+}
+
+/** Compute time and FLOPs of one execution of every op of a program (regions and functions
+ *  included), by op id: `opComputeCost` without an object per op. */
+export interface ComputeCosts {
+  readonly timeS: Float64Array;
+  readonly flops: Float64Array;
+  /** Ids of the matmuls and convolutions, in program order. */
+  readonly matmuls: number[];
+}
+
+export function computeCosts(
+  p: Program,
+  types: (id: number) => TensorType,
+  model: ComputeModel,
+  fusion: FusionInfo,
+): ComputeCosts {
+  let maxOp = -1;
+  const scan = (ops: readonly Op[]): void => {
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i];
+      if (op.id > maxOp) maxOp = op.id;
+      const regions = op.regions;
+      for (let k = 0; k < regions.length; k++) scan(regions[k].ops);
+    }
+  };
+  scan(p.main.ops);
+  for (const f of p.funcs.values()) scan(f.ops);
+  const out: ComputeCosts = {
+    timeS: new Float64Array(maxOp + 1),
+    flops: new Float64Array(maxOp + 1),
+    matmuls: [],
+  };
+  fillCosts(p.main.ops, types, model, fusion, out);
+  for (const f of p.funcs.values()) fillCosts(f.ops, types, model, fusion, out);
+  return out;
+}
+
+function fillCosts(
+  ops: readonly Op[],
+  types: (id: number) => TensorType,
+  model: ComputeModel,
+  fusion: FusionInfo,
+  out: ComputeCosts,
+): void {
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i];
+    const t = costOf(op, types, model, fusion);
+    out.timeS[op.id] = t;
+    out.flops[op.id] = scratchFlops;
+    if (op.kind === 'dot_general' || op.kind === 'convolution') out.matmuls.push(op.id);
+    const regions = op.regions;
+    for (let k = 0; k < regions.length; k++) fillCosts(regions[k].ops, types, model, fusion, out);
+  }
+}
+
+// what costOf found besides the time (no object per op)
+let scratchFlops = 0;
+let scratchBytes = 0;
+let scratchBound: Bound = 'free';
+
+function costOf(
+  op: Op,
+  types: (id: number) => TensorType,
+  model: ComputeModel,
+  fusion: FusionInfo,
+): number {
   const cls = CLS.get(op.kind)!;
-  if (cls === Cls.Free) return FREE;
+  scratchFlops = 0;
+  scratchBytes = 0;
+  scratchBound = 'free';
+  if (cls === Cls.Free) return 0;
   const hw = model.hardware;
   // elementwise ops and reductions: one FLOP per output / input element (as opFlops counts them)
   const flops =
@@ -208,7 +299,7 @@ export function opComputeCost(
       : cls === Cls.Reduce
         ? fusion.numel[op.operands[0]]
         : opFlops(op, types);
-  const bytes = fusedBytes(op, fusion);
+  const bytes = fusedBytesOf(op, cls, fusion);
   let flopsPerS: number;
   if (op.kind === 'dot_general') {
     const dtype = types(op.operands[0]).dtype;
@@ -227,11 +318,9 @@ export function opComputeCost(
   const tBytes = bytes / bytesPerS;
   // a kernel ends (and launches) at every op whose result is materialised
   const launch = cls === Cls.Fusible && fusion.onChip[op.results[0]] ? 0 : model.launchS;
-  if (tFlops === 0 && tBytes === 0 && launch === 0) return FREE;
-  return {
-    timeS: launch + Math.max(tFlops, tBytes),
-    flops,
-    bytes,
-    bound: tFlops >= tBytes ? 'compute' : 'memory',
-  };
+  if (tFlops === 0 && tBytes === 0 && launch === 0) return 0;
+  scratchFlops = flops;
+  scratchBytes = bytes;
+  scratchBound = tFlops >= tBytes ? 'compute' : 'memory';
+  return launch + Math.max(tFlops, tBytes);
 }

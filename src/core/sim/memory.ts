@@ -1,8 +1,8 @@
 import type { Op, Program, Region, ValueId } from '../ir/program.ts';
-import { dtypeBytes } from '../ir/dtype.ts';
 import type { Mesh } from '../mesh/mesh.ts';
 import { meshDeviceCount } from '../mesh/mesh.ts';
 import type { SpmdProgram } from '../spmd/lower.ts';
+import { valueSizes, type ValueSizes } from './value-sizes.ts';
 
 /** Bytes by what they hold, at one point of the program. */
 export interface MemoryBreakdown {
@@ -88,7 +88,7 @@ interface Analysis {
 const NEVER = -1;
 const END = 0x7fffffff;
 
-function analyse(spmd: SpmdProgram, global: Program): Analysis {
+function analyse(spmd: SpmdProgram, global: Program, sizes?: ValueSizes): Analysis {
   const p = spmd.program;
   const pv = p.values;
   const n = pv.length;
@@ -156,19 +156,9 @@ function analyse(spmd: SpmdProgram, global: Program): Analysis {
   for (const f of p.funcs.values()) visit(f.ops, f.results, false);
 
   const gv = global.values;
-  const bytes = new Float64Array(n);
-  let lastDtype = '';
-  let lastDtypeBytes = 0;
+  const bytes = (sizes ?? valueSizes(p)).bytes;
   for (let l = 0; l < n; l++) {
     const v = pv[l];
-    const { shape, dtype } = v.type;
-    if (dtype !== lastDtype) {
-      lastDtype = dtype;
-      lastDtypeBytes = dtypeBytes(dtype);
-    }
-    let b = lastDtypeBytes;
-    for (let d = 0; d < shape.length; d++) b *= shape[d];
-    bytes[l] = b;
     if (v.role !== undefined) {
       cat[l] = v.role === 'param' ? PARAMS : v.role === 'optState' ? OPT : ACT;
       continue;
@@ -224,12 +214,18 @@ interface BlockPeak {
  *   over the carried buffers that die at the loop. The scalar bodies of reduce, sort, scatter and
  *   the like are not walked (scalars, fused in practice).
  *
- * Shardings are even today, so every device has the same program and the same peak.
+ * Shardings are even today, so every device has the same program and the same peak. `sizes`, the
+ * values' sizes (value-sizes.ts), may be passed when the caller has them already.
  */
-export function memoryProfile(spmd: SpmdProgram, global: Program, mesh: Mesh): MemoryProfile {
+export function memoryProfile(
+  spmd: SpmdProgram,
+  global: Program,
+  mesh: Mesh,
+  sizes?: ValueSizes,
+): MemoryProfile {
   const p = spmd.program;
   const n = p.values.length;
-  const { cat, bytes, lastUse, mainIndex } = analyse(spmd, global);
+  const { cat, bytes, lastUse, mainIndex } = analyse(spmd, global, sizes);
 
   // donation: the input an output replaces, and the op of main that makes that output
   const donatedBy = new Int32Array(n).fill(-1); // input id → output value id

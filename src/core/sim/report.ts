@@ -125,40 +125,20 @@ export function scopeKey(scope: string): string {
   return scope.replace(/\/\d+(?=\/|$)/g, '/*');
 }
 
-/** The `limit` most expensive ops and collapsed scopes of a program, by total time. */
+/** The `limit` most expensive ops and collapsed scopes of a program, by total time; `opFlops`
+ *  holds one execution's FLOPs by op id. */
 export function topCosts(
   p: Program,
   opTimeS: Float64Array,
   opRuns: Int32Array,
-  opFlopsOf: (op: Op) => number,
+  opFlops: Float64Array,
   limit = 20,
 ): { ops: OpRow[]; scopes: ScopeRow[] } {
-  const top: Op[] = []; // sorted by time, descending, at most `limit`
-  const time = (op: Op) => opTimeS[op.id] ?? 0;
-  const byScope = new Map<string, { timeS: number; flops: number }>();
-  const visit = (list: readonly Op[]) => {
-    for (const op of list) {
-      const t = time(op);
-      const runs = opRuns[op.id] ?? 0;
-      if (t > 0 && (top.length < limit || t > time(top[top.length - 1]))) {
-        let i = top.length;
-        while (i > 0 && time(top[i - 1]) < t) i--;
-        top.splice(i, 0, op);
-        if (top.length > limit) top.pop();
-      }
-      if (runs > 0) {
-        let s = byScope.get(op.scope);
-        if (!s) byScope.set(op.scope, (s = { timeS: 0, flops: 0 }));
-        s.timeS += t;
-        s.flops += runs * opFlopsOf(op);
-      }
-      for (const r of op.regions) visit(r.ops);
-    }
-  };
-  visit(p.main.ops);
-  for (const f of p.funcs.values()) visit(f.ops);
+  const acc: TopAcc = { top: [], limit, byScope: new Map(), last: undefined, lastScope: '' };
+  visitTop(p.main.ops, opTimeS, opRuns, opFlops, acc);
+  for (const f of p.funcs.values()) visitTop(f.ops, opTimeS, opRuns, opFlops, acc);
   const scopes = new Map<string, ScopeRow>();
-  for (const [raw, s] of byScope) {
+  for (const [raw, s] of acc.byScope) {
     const key = scopeKey(raw);
     const row = scopes.get(key);
     scopes.set(key, {
@@ -168,11 +148,11 @@ export function topCosts(
     });
   }
   return {
-    ops: top.map((op) => ({
+    ops: acc.top.map((op) => ({
       op: op.id,
       kind: op.kind,
       scope: op.scope,
-      timeS: time(op),
+      timeS: opTimeS[op.id] ?? 0,
       runs: opRuns[op.id],
     })),
     scopes: [...scopes.values()]
@@ -180,4 +160,57 @@ export function topCosts(
       .sort((a, b) => b.timeS - a.timeS)
       .slice(0, limit),
   };
+}
+
+interface ScopeAcc {
+  timeS: number;
+  flops: number;
+}
+
+interface TopAcc {
+  /** Sorted by time, descending, at most `limit`. */
+  readonly top: Op[];
+  readonly limit: number;
+  /** Sums by raw scope (collapsed afterwards: far fewer raw scopes than ops). */
+  readonly byScope: Map<string, ScopeAcc>;
+  /** The last scope's sums: neighbouring ops mostly share a scope. */
+  last: ScopeAcc | undefined;
+  lastScope: string;
+}
+
+function visitTop(
+  list: readonly Op[],
+  opTimeS: Float64Array,
+  opRuns: Int32Array,
+  opFlops: Float64Array,
+  acc: TopAcc,
+): void {
+  const top = acc.top;
+  for (let j = 0; j < list.length; j++) {
+    const op = list[j];
+    const id = op.id;
+    const t = opTimeS[id] ?? 0;
+    const runs = opRuns[id] ?? 0;
+    if (t > 0 && (top.length < acc.limit || t > (opTimeS[top[top.length - 1].id] ?? 0))) {
+      let i = top.length;
+      while (i > 0 && (opTimeS[top[i - 1].id] ?? 0) < t) i--;
+      top.splice(i, 0, op);
+      if (top.length > acc.limit) top.pop();
+    }
+    if (runs > 0) {
+      const scope = op.scope;
+      let s = acc.last;
+      if (s === undefined || scope !== acc.lastScope) {
+        s = acc.byScope.get(scope);
+        if (!s) acc.byScope.set(scope, (s = { timeS: 0, flops: 0 }));
+        acc.last = s;
+        acc.lastScope = scope;
+      }
+      s.timeS += t;
+      s.flops += runs * opFlops[id];
+    }
+    const regions = op.regions;
+    for (let k = 0; k < regions.length; k++)
+      visitTop(regions[k].ops, opTimeS, opRuns, opFlops, acc);
+  }
 }

@@ -1,15 +1,16 @@
 import { isDType, type DType } from '../ir/dtype.ts';
-import type { Op, Program } from '../ir/program.ts';
+import type { Program } from '../ir/program.ts';
 import { meshDeviceCount, type Mesh } from '../mesh/mesh.ts';
 import { peakFlopsFor } from '../mesh/hardware.ts';
 import type { Topology } from '../mesh/topology.ts';
 import type { CollectiveRecord } from '../spmd/collective.ts';
 import type { SpmdProgram } from '../spmd/lower.ts';
 import { collectiveRecordCost } from './collective-cost.ts';
-import { computeModelFor, fusionInfo, opComputeCost, type OpCost } from './compute-cost.ts';
+import { computeCosts, computeModelFor, fusionInfo } from './compute-cost.ts';
 import { memoryProfile, type MemoryProfile } from './memory.ts';
 import { commRows, modelFlops, topCosts, type SimReport } from './report.ts';
 import { scheduleProgram, type TimelineSink } from './schedule.ts';
+import { valueSizes } from './value-sizes.ts';
 
 export interface SimulateOptions {
   /** Asynchronous collectives overlap independent compute (default true). */
@@ -43,34 +44,33 @@ export function simulate(
   const hw = topo.hardware;
   const types = (id: number) => local.values[id].type;
   const model = computeModelFor(hw);
-  const fusion = fusionInfo(local);
-  const records = new Map<number, CollectiveRecord>();
-  for (const c of spmd.collectives) if (c.kind !== 'slice') records.set(c.opId, c);
+  const sizes = valueSizes(local);
+  const fusion = fusionInfo(local, sizes);
+  const costs = computeCosts(local, types, model, fusion);
+  const opTime = costs.timeS;
+  const records: (CollectiveRecord | undefined)[] = [];
+  const recordList: CollectiveRecord[] = [];
+  for (const c of spmd.collectives)
+    if (c.kind !== 'slice') {
+      if (!records[c.opId]) recordList.push(c);
+      else recordList[recordList.indexOf(records[c.opId]!)] = c;
+      records[c.opId] = c;
+    }
   const perExecution = new Map<CollectiveRecord, { timeS: number; bytesSent: number }>();
   const collectiveCost = (c: CollectiveRecord) => {
     let cost = perExecution.get(c);
     if (!cost) perExecution.set(c, (cost = collectiveRecordCost({ ...c, tripCount: 1 }, topo)));
     return cost;
   };
-  const opCosts: (OpCost | undefined)[] = [];
-  const matmuls: Op[] = [];
-  const costOf = (op: Op) => {
-    let c = opCosts[op.id];
-    if (!c) {
-      opCosts[op.id] = c = opComputeCost(op, types, model, fusion);
-      if (op.kind === 'dot_general' || op.kind === 'convolution') matmuls.push(op);
-    }
-    return c;
-  };
 
   const overlap = opts.overlap ?? true;
   const sched = scheduleProgram(
     local,
     {
-      compute: (op) => costOf(op).timeS,
+      compute: (op) => opTime[op.id],
       collective: (op) => {
         if (!COLLECTIVE_KINDS.has(op.kind)) return undefined;
-        const rec = records.get(op.id);
+        const rec = records[op.id];
         if (!rec) return undefined;
         return { timeS: collectiveCost(rec).timeS, axes: rec.axes };
       },
@@ -78,7 +78,7 @@ export function simulate(
     { overlap, sink: opts.sink },
   );
 
-  const memory = opts.memory ?? memoryProfile(spmd, program, mesh);
+  const memory = opts.memory ?? memoryProfile(spmd, program, mesh, sizes);
   if (opts.sink) {
     const n = Math.min(memory.timeline.length, sched.mainOpEndS.length);
     // at the latest end so far: a free op (reshape) may finish before the op listed above it
@@ -98,10 +98,10 @@ export function simulate(
   const step = sched.stepTimeS;
   const flopsModel = modelFlops(program);
   let executedPerDevice = 0;
-  for (const op of matmuls) executedPerDevice += costOf(op).flops * sched.opRuns[op.id];
+  for (const id of costs.matmuls) executedPerDevice += costs.flops[id] * sched.opRuns[id];
   const capacity = step * devices * peak;
   const tokens = typeof program.meta.tokensPerStep === 'number' ? program.meta.tokensPerStep : null;
-  const top = topCosts(local, sched.opTimeS, sched.opRuns, (op) => costOf(op).flops, opts.top);
+  const top = topCosts(local, sched.opTimeS, sched.opRuns, costs.flops, opts.top);
   return {
     hardware: hw.name,
     devices,
@@ -126,7 +126,7 @@ export function simulate(
     memoryBreakdown: memory.breakdown,
     hbmBytes: hw.hbmBytes,
     fits: memory.peakBytes <= hw.hbmBytes,
-    comm: commRows([...records.values()], collectiveCost, (id) => sched.opRuns[id] ?? 0),
+    comm: commRows(recordList, collectiveCost, (id) => sched.opRuns[id] ?? 0),
     topOps: top.ops,
     topScopes: top.scopes,
   };
