@@ -134,6 +134,8 @@ export interface FusionInfo {
   /** Elements of each value (elementwise FLOPs without another look at the types). */
   readonly numel: Float64Array;
   readonly onChip: Uint8Array;
+  /** One more than the largest op id (arrays by op id have this length). */
+  readonly opIdBound: number;
 }
 
 export function fusionInfo(p: Program, sizes: ValueSizes = valueSizes(p)): FusionInfo {
@@ -141,18 +143,22 @@ export function fusionInfo(p: Program, sizes: ValueSizes = valueSizes(p)): Fusio
   // set where a fusible op defines a value, cleared at any consumer that would read it from HBM
   // (SSA: a value's definition comes before its uses, so one pass in program order suffices)
   const onChip = new Uint8Array(n);
+  let maxOp = -1;
   for (const f of p.funcs.values()) {
-    visitFusion(f.ops, onChip);
+    maxOp = Math.max(maxOp, visitFusion(f.ops, onChip));
     for (const v of f.results) onChip[v] = 0;
   }
-  visitFusion(p.main.ops, onChip);
+  maxOp = Math.max(maxOp, visitFusion(p.main.ops, onChip));
   for (const o of p.outputs) onChip[o.value] = 0;
-  return { bytes: sizes.bytes, numel: sizes.numel, onChip };
+  return { bytes: sizes.bytes, numel: sizes.numel, onChip, opIdBound: maxOp + 1 };
 }
 
-function visitFusion(ops: readonly Op[], onChip: Uint8Array): void {
+/** Returns the largest op id met. */
+function visitFusion(ops: readonly Op[], onChip: Uint8Array): number {
+  let maxOp = -1;
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
+    if (op.id > maxOp) maxOp = op.id;
     const c = CLS.get(op.kind)!;
     if (c !== Cls.Fusible && c !== Cls.Reduce) {
       const operands = op.operands;
@@ -161,7 +167,8 @@ function visitFusion(ops: readonly Op[], onChip: Uint8Array): void {
     const regions = op.regions;
     for (let k = 0; k < regions.length; k++) {
       const r = regions[k];
-      visitFusion(r.ops, onChip);
+      const m = visitFusion(r.ops, onChip);
+      if (m > maxOp) maxOp = m;
       const yields = r.yields;
       for (let j = 0; j < yields.length; j++) onChip[yields[j]] = 0;
     }
@@ -170,6 +177,7 @@ function visitFusion(ops: readonly Op[], onChip: Uint8Array): void {
       for (let k = 0; k < results.length; k++) onChip[results[k]] = 1;
     }
   }
+  return maxOp;
 }
 
 /**
@@ -234,20 +242,9 @@ export function computeCosts(
   model: ComputeModel,
   fusion: FusionInfo,
 ): ComputeCosts {
-  let maxOp = -1;
-  const scan = (ops: readonly Op[]): void => {
-    for (let i = 0; i < ops.length; i++) {
-      const op = ops[i];
-      if (op.id > maxOp) maxOp = op.id;
-      const regions = op.regions;
-      for (let k = 0; k < regions.length; k++) scan(regions[k].ops);
-    }
-  };
-  scan(p.main.ops);
-  for (const f of p.funcs.values()) scan(f.ops);
   const out: ComputeCosts = {
-    timeS: new Float64Array(maxOp + 1),
-    flops: new Float64Array(maxOp + 1),
+    timeS: new Float64Array(fusion.opIdBound),
+    flops: new Float64Array(fusion.opIdBound),
     matmuls: [],
   };
   fillCosts(p.main.ops, types, model, fusion, out);

@@ -39,6 +39,8 @@ export interface ScheduleOptions {
   /** Asynchronous collectives overlapping compute (default true); false serialises everything. */
   readonly overlap?: boolean;
   readonly sink?: TimelineSink;
+  /** One more than the program's largest op id, when the caller knows it (saves a walk). */
+  readonly opIdBound?: number;
 }
 
 export interface CriticalPath {
@@ -115,18 +117,22 @@ class Scheduler {
     this.sink = opts.sink;
     this.ready = new Float64Array(p.values.length);
     this.producer = new Int32Array(p.values.length).fill(-1);
-    let maxOp = -1;
-    const visit = (ops: readonly Op[]) => {
-      for (const op of ops) {
-        if (op.id > maxOp) maxOp = op.id;
-        for (const r of op.regions) visit(r.ops);
-      }
-    };
-    visit(p.main.ops);
-    for (const f of p.funcs.values()) visit(f.ops);
-    this.opTimeS = new Float64Array(maxOp + 1);
-    this.opRuns = new Int32Array(maxOp + 1);
-    this.computeCache = new Float64Array(maxOp + 1).fill(NaN);
+    let bound = opts.opIdBound ?? -1;
+    if (bound < 0) {
+      let maxOp = -1;
+      const visit = (ops: readonly Op[]) => {
+        for (const op of ops) {
+          if (op.id > maxOp) maxOp = op.id;
+          for (const r of op.regions) visit(r.ops);
+        }
+      };
+      visit(p.main.ops);
+      for (const f of p.funcs.values()) visit(f.ops);
+      bound = maxOp + 1;
+    }
+    this.opTimeS = new Float64Array(bound);
+    this.opRuns = new Int32Array(bound);
+    this.computeCache = new Float64Array(bound).fill(NaN);
   }
 
   run(): ScheduleResult {

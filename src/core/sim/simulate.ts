@@ -75,7 +75,7 @@ export function simulate(
         return { timeS: collectiveCost(rec).timeS, axes: rec.axes };
       },
     },
-    { overlap, sink: opts.sink },
+    { overlap, sink: opts.sink, opIdBound: fusion.opIdBound },
   );
 
   const memory = opts.memory ?? memoryProfile(spmd, program, mesh, sizes);
