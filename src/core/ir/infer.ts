@@ -424,6 +424,16 @@ export function inferResultTypes<K extends OpKind>(
         ),
       ];
     }
+    case 'collective_permute': {
+      arity(operands, 1);
+      const { axes, dim, to } = a as OpAttrs['collective_permute'];
+      const x = operands[0];
+      if (dim < 0 || dim >= x.shape.length)
+        fail(`dim ${dim} out of range for rank ${x.shape.length}`);
+      if (to.length !== axes.length || !to.every((ax) => axes.includes(ax)))
+        fail(`'to' (${to.join(',')}) must reorder the axes (${axes.join(',')})`);
+      return [x];
+    }
     case 'all_to_all': {
       arity(operands, 1);
       const { axes, splitDim, concatDim } = a as OpAttrs['all_to_all'];

@@ -128,6 +128,12 @@ export type OpAttrs = { readonly [K in UnaryKind]: NoAttrs } & {
   all_to_all: CollectiveAttrs & { readonly splitDim: number; readonly concatDim: number };
   /** The device's coordinate along the axes (major to minor, linearised): an i32 scalar. */
   axis_index: CollectiveAttrs;
+  /**
+   * Reorders how dim is split over the same axes: `axes` is the order before (major to minor),
+   * `to` the order after; each device receives the chunk it holds under the new order from the
+   * device that holds it under the old one.
+   */
+  collective_permute: CollectiveAttrs & { readonly dim: number; readonly to: readonly string[] };
   broadcast_in_dim: { readonly shape: readonly number[]; readonly dims: readonly number[] };
   call: { readonly callee: string };
   case: NoAttrs;
@@ -195,6 +201,7 @@ const OTHER_KINDS = [
   'call',
   'case',
   'clamp',
+  'collective_permute',
   'compare',
   'concatenate',
   'constant',
@@ -258,6 +265,7 @@ export const SPMD_KINDS: readonly OpKind[] = [
   'all_reduce',
   'all_to_all',
   'axis_index',
+  'collective_permute',
   'reduce_scatter',
   'shard_slice',
 ];

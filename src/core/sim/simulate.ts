@@ -24,7 +24,13 @@ export interface SimulateOptions {
   readonly top?: number;
 }
 
-const COLLECTIVE_KINDS = new Set(['all_reduce', 'all_gather', 'reduce_scatter', 'all_to_all']);
+const COLLECTIVE_KINDS = new Set([
+  'all_reduce',
+  'all_gather',
+  'reduce_scatter',
+  'all_to_all',
+  'collective_permute',
+]);
 
 /**
  * The simulator stage: one training (or inference) step of the per-device SPMD program on one

@@ -13,6 +13,7 @@ import type { CollectiveReduction, OpAttrs, OpKind } from '../ir/ops.ts';
 import type { Op, Program, Region, ValueId } from '../ir/program.ts';
 import { shapeEqual, shapeNumel, typeToString } from '../ir/shape.ts';
 import {
+  meshAxisSize,
   meshDeviceCount,
   meshGroup,
   meshGroupRank,
@@ -86,7 +87,7 @@ interface Run {
 type PerDevice = readonly (readonly HostTensor[])[];
 
 /** A collective: the operands of one group in rank order → each member's results, in rank order. */
-type Collective = (op: Op, members: readonly HostTensor[]) => HostTensor[];
+type Collective = (op: Op, members: readonly HostTensor[], mesh: Mesh) => HostTensor[];
 
 /** An op that runs on all devices at once. */
 type LockstepEvaluator = (op: Op, args: PerDevice, run: Run) => HostTensor[][];
@@ -196,12 +197,36 @@ const COLLECTIVES: Readonly<Partial<Record<OpKind, Collective>>> = {
       ),
     );
   },
+  collective_permute: (op, members, mesh) => {
+    // member r (rank over `axes`) holds chunk r of the dim; it must end with the chunk of its rank
+    // over `to`, which the member of that rank over `axes` holds
+    const { axes, to } = op.attrs as OpAttrs['collective_permute'];
+    const sizes = axes.map((a) => meshAxisSize(mesh, a));
+    return members.map((_, r) => members[rerank(r, axes, sizes, to)]);
+  },
   reduce_scatter: (op, members) => {
     const { dim, reduction } = op.attrs as OpAttrs['reduce_scatter'];
     const sum = reduceMembers(members, reduction);
     return members.map((_, r) => hostChunk(sum, dim, members.length, r));
   },
 };
+
+/** A rank over `axes` (major to minor, with their sizes) re-expressed over the order `to`. */
+export function rerank(
+  r: number,
+  axes: readonly string[],
+  sizes: readonly number[],
+  to: readonly string[],
+): number {
+  const coord = new Map<string, number>();
+  for (let k = axes.length - 1; k >= 0; k--) {
+    coord.set(axes[k], r % sizes[k]);
+    r = Math.floor(r / sizes[k]);
+  }
+  let t = 0;
+  for (const a of to) t = t * sizes[axes.indexOf(a)] + coord.get(a)!;
+  return t;
+}
 
 /** Runs a collective once per group (found from its rank-0 member) and hands each member its share. */
 function lockstepCollective(collective: Collective): LockstepEvaluator {
@@ -214,6 +239,7 @@ function lockstepCollective(collective: Collective): LockstepEvaluator {
       const results = collective(
         op,
         group.map((g) => args[g][0]),
+        run.mesh,
       );
       group.forEach((g, r) => (out[g] = [results[r]]));
     }
@@ -294,6 +320,7 @@ const LOCKSTEP: Readonly<Partial<Record<OpKind, LockstepEvaluator>>> = {
   all_gather: lockstepCollective(COLLECTIVES.all_gather!),
   all_reduce: lockstepCollective(COLLECTIVES.all_reduce!),
   all_to_all: lockstepCollective(COLLECTIVES.all_to_all!),
+  collective_permute: lockstepCollective(COLLECTIVES.collective_permute!),
   call: lockstepCall,
   case: lockstepCase,
   reduce_scatter: lockstepCollective(COLLECTIVES.reduce_scatter!),

@@ -24,7 +24,8 @@ export type EmitHook = (
  * Emits the collectives that turn `from` into `to` (the reshard table of DESIGN.md):
  *   drop axes from a dim → all-gather;      move an axis between dims → all-to-all;
  *   partial → replicated → all-reduce;      partial → tiled → reduce-scatter;
- *   add axes to a dim → local slice (free); replicated → partial → keep on rank 0, zero elsewhere.
+ *   add axes to a dim → local slice (free); replicated → partial → keep on rank 0, zero elsewhere;
+ *   the same axes in another order → collective permute.
  * Steps run in that order so each works on the layout the previous one left.
  */
 export function reshard(b: ProgramBuilder, x: Placed, to: Sharding, emit: EmitHook): Placed {
@@ -39,16 +40,33 @@ export function reshard(b: ProgramBuilder, x: Placed, to: Sharding, emit: EmitHo
     emit(kind, axes, next, v);
     v = next;
   };
-  // 1. gathers and all-to-alls
-  from.dims.forEach((axes, d) => {
+  // 0. the same axes split a dim in another order: devices swap chunks (collective permute)
+  const have = from.dims.map((axes, d) => {
+    const want = to.dims[d];
+    if (
+      axes.length < 2 ||
+      cur[d].length === axes.length ||
+      want.length !== axes.length ||
+      !axes.every((a) => want.includes(a))
+    )
+      return axes;
+    op('collective-permute', b.op1('collective_permute', [v], { axes, dim: d, to: want }), axes);
+    cur[d] = [...want];
+    return want;
+  });
+  // 1. gathers and all-to-alls; an axis moves into a dim only once that dim has nothing left to
+  // drop (its layout is then its kept prefix, which the new axis extends on the minor side)
+  const pending = have.map((axes, d) => axes.length > cur[d].length);
+  have.forEach((axes, d) => {
     const drop = axes.slice(cur[d].length);
     if (drop.length === 0) return;
     const target =
       drop.length === 1
         ? to.dims.findIndex(
-            (t, e) => e !== d && t[cur[e].length] === drop[0] && isPrefix(cur[e], t),
+            (t, e) => e !== d && !pending[e] && t[cur[e].length] === drop[0] && isPrefix(cur[e], t),
           )
         : -1;
+    pending[d] = false;
     if (target >= 0) {
       op(
         'all-to-all',

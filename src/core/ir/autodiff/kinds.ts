@@ -28,6 +28,7 @@ const SPMD_ONLY =
 /** Kinds with no rule, and why. */
 export const UNSUPPORTED_KINDS = {
   all_gather: SPMD_ONLY,
+  collective_permute: SPMD_ONLY,
   all_reduce: SPMD_ONLY,
   all_to_all: SPMD_ONLY,
   axis_index: SPMD_ONLY,

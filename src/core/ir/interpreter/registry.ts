@@ -46,6 +46,7 @@ const needsSpmd: OpEvaluator = (op) =>
 export const OP_EVALUATORS: Readonly<Record<OpKind, OpEvaluator>> = Object.freeze({
   ...elementwise,
   all_gather: needsSpmd,
+  collective_permute: needsSpmd,
   all_reduce: needsSpmd,
   all_to_all: needsSpmd,
   axis_index: needsSpmd,

@@ -152,6 +152,12 @@ const SAMPLES = {
   all_to_all: (b) =>
     void b.op1('all_to_all', [arg(b, [4, 8])], { axes: ['x'], splitDim: 1, concatDim: 0 }),
   axis_index: (b) => void b.op1('axis_index', [], { axes: ['x'] }),
+  collective_permute: (b) =>
+    void b.op1('collective_permute', [arg(b, [4, 8])], {
+      axes: ['x', 'y'],
+      dim: 0,
+      to: ['y', 'x'],
+    }),
   broadcast_in_dim: (b) => void b.broadcastInDim(arg(b, [16]), [4, 16], [1]),
   call: (b) => {
     b.func('id', [tensorType([4], 'f32')], (v) => [v]);
@@ -300,6 +306,12 @@ describe('opFactorRule', () => {
     expect(
       printed((b) => void b.op1('clamp', [arg(b, [4, 8]), arg(b, [4, 8]), arg(b, [])], {})),
     ).toBe('([i, j], [i, j], [])->([i, j]) {i=4, j=8}');
+  });
+
+  it('collective_permute: the permuted dim is a permutation factor, the rest pass through', () => {
+    expect(printed(SAMPLES.collective_permute)).toBe(
+      '([i, j])->([i, j]) {i=4, j=8} permutation={i}',
+    );
   });
 
   it('compare is pointwise', () => {

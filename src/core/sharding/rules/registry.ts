@@ -108,6 +108,15 @@ export function opFactorRule(op: Op, types: (id: ValueId) => TensorType): Factor
       // A scalar result: nothing to shard.
       return new RuleBuilder([], shapesOf(op.results, types)).build();
 
+    case 'collective_permute': {
+      // Same shape in and out; the permuted dim changes hands between devices.
+      const { dim } = attrsOf(op, 'collective_permute');
+      const outs = shapesOf(op.results, types);
+      return new RuleBuilder(shapesOf(op.operands, types), outs)
+        .pointwise(outs[0], (d) => (d === dim ? 'permutation' : 'passThrough'))
+        .build();
+    }
+
     case 'broadcast_in_dim': {
       // Operand dim i lands on result dim dims[i]. Same size: one factor. An operand dim of size
       // 1 expanded to n has nothing to shard, and the result dim gets a result-only factor, as do
