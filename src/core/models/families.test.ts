@@ -331,13 +331,10 @@ describe('training steps', () => {
     expect([...scopes].sort()).toEqual(['layers/0/attn/core', 'layers/1/attn/core']);
   });
 
-  it('builds the gpt3-175b training step (96 unrolled layers, tens of thousands of ops) in under a second', () => {
-    buildModel('gpt2-small:layers=2'); // warm up the JIT
-    const t0 = performance.now();
+  // its build time is measured by `npm run bench -- build` (no timed assertions in tests)
+  it('builds the gpt3-175b training step: 96 unrolled layers, tens of thousands of ops', () => {
     const p = buildModel('gpt3-175b');
-    const ms = performance.now() - t0;
     expect(p.meta.training).toBe(true);
     expect(p.main.ops.length).toBeGreaterThan(40_000);
-    expect(ms).toBeLessThan(1000);
   });
 });

@@ -315,23 +315,23 @@ describe('categories', () => {
   });
 });
 
-describe('performance', () => {
-  it('gpt3-175b, BP,MP,Z3 on data=8,model=8,fsdp=4: well under 50 ms', { timeout: 120_000 }, () => {
-    const program = buildModel('gpt3-175b');
-    const mesh = parseMesh('data=8,model=8,fsdp=4');
-    const { spmd } = partitionProgram(program, mesh, parseSchedule('BP(data),MP(model),Z3(fsdp)'));
-    let best = Infinity;
-    let prof: MemoryProfile | undefined;
-    for (let k = 0; k < 5; k++) {
-      const t0 = performance.now();
-      prof = memoryProfile(spmd, program, mesh);
-      best = Math.min(best, performance.now() - t0);
-    }
-    console.log(
-      `memoryProfile gpt3-175b (${spmd.program.values.length} values, ${spmd.program.main.ops.length} ops): best of 5 ${best.toFixed(1)} ms; ` +
-        `peak ${(prof!.peakBytes / 1e9).toFixed(2)} GB ${JSON.stringify(prof!.breakdown)}`,
-    );
-    expect(prof!.timeline.length).toBe(spmd.program.main.ops.length);
-    expect(best).toBeLessThan(50);
-  });
+describe('scale', () => {
+  // its speed is measured by `npm run bench -- simulate` (no timed assertions in tests)
+  it(
+    'profiles the gpt3-175b training step (BP,MP,Z3 on data=8,model=8,fsdp=4) op by op',
+    { timeout: 120_000 },
+    () => {
+      const program = buildModel('gpt3-175b');
+      const mesh = parseMesh('data=8,model=8,fsdp=4');
+      const { spmd } = partitionProgram(
+        program,
+        mesh,
+        parseSchedule('BP(data),MP(model),Z3(fsdp)'),
+      );
+      const prof = memoryProfile(spmd, program, mesh);
+      expect(prof.timeline.length).toBe(spmd.program.main.ops.length);
+      expect(prof.peakBytes).toBe(Math.max(...prof.perDevice));
+      expect(prof.timeline[prof.peakOpIndex]).toBeLessThanOrEqual(prof.peakBytes);
+    },
+  );
 });

@@ -209,19 +209,19 @@ describe('gradients: what the backward pass looks like', () => {
 });
 
 describe('gradients: scale', () => {
-  it('differentiates a 96-layer transformer in linear time', () => {
-    const time = (layers: number) => {
+  // Speed is measured by `npm run bench -- build` (no timed assertions in tests); here the work
+  // itself: the backward of a deeper model grows in proportion, never quadratically.
+  it('builds the gradient of a 96-layer transformer with work linear in depth', () => {
+    const size = (layers: number) => {
       const p = transformerProgram({ layers, batch: 2, seq: 8, width: 16, heads: 2 });
       const params = p.main.params.filter((id) => p.values[id].role === 'param');
-      const t0 = performance.now();
       const { program } = gradients(p, params, { remat: 'full' });
-      return { ms: performance.now() - t0, ops: program.main.ops.length };
+      return program.main.ops.length - p.main.ops.length;
     };
-    time(8); // warm up the JIT
-    const half = time(48);
-    const full = time(96);
-    expect(full.ops).toBeGreaterThan(9000);
-    expect(full.ms).toBeLessThan(1500);
-    expect(full.ms / half.ms).toBeLessThan(3.5);
+    const half = size(48);
+    const full = size(96);
+    expect(full).toBeGreaterThan(9000);
+    expect(full / half).toBeGreaterThan(1.9);
+    expect(full / half).toBeLessThan(2.1);
   });
 });
