@@ -1,56 +1,5 @@
 import type { Mesh } from '../mesh/mesh.ts';
 import { meshAxisSize } from '../mesh/mesh.ts';
-import type { TensorMapping } from './factor-rule.ts';
-
-/**
- * A tensor's dim shardings seen through an op's rule: the axes on each factor. Conservative
- * projection (no sub-axes): the axes of a dim fill its factors major to minor, moving to the next
- * factor only once the previous one is fully split; an axis that does not divide what is left of
- * a factor makes the whole dim opaque ("overflow"), and propagation neither reads nor writes it.
- * Example: dim [(kl)] with k=12 heads, l=64, axes [model=4] → k: [model], l: [].
- */
-export interface TensorFactors {
-  /** factor → axes, for the factors this tensor has. */
-  readonly axes: Map<number, string[]>;
-  /** Factors of dims that could not be projected. */
-  readonly opaque: Set<number>;
-  /** factor → the dim holding it. */
-  readonly dimOf: Map<number, number>;
-}
-
-export function projectTensor(
-  dims: readonly (readonly string[])[],
-  mapping: TensorMapping,
-  factorSizes: readonly number[],
-  mesh: Mesh,
-): TensorFactors {
-  const axes = new Map<number, string[]>();
-  const opaque = new Set<number>();
-  const dimOf = new Map<number, number>();
-  mapping.forEach((factors, d) => {
-    for (const f of factors) {
-      axes.set(f, []);
-      dimOf.set(f, d);
-    }
-    const dimAxes = dims[d] ?? [];
-    let k = 0;
-    let filled = 1;
-    for (const a of dimAxes) {
-      const size = axisSize(mesh, a);
-      while (k < factors.length && filled === factorSizes[factors[k]]) {
-        k++;
-        filled = 1;
-      }
-      if (k >= factors.length || factorSizes[factors[k]] % (filled * size) !== 0) {
-        for (const f of factors) opaque.add(f);
-        return;
-      }
-      axes.get(factors[k])!.push(a);
-      filled *= size;
-    }
-  });
-  return { axes, opaque, dimOf };
-}
 
 /** meshAxisSize without its per-call closure: this runs for every axis of every visit. */
 export function axisSize(mesh: Mesh, name: string): number {
@@ -67,32 +16,13 @@ export function axesSize(axes: readonly string[], mesh: Mesh): number {
 }
 
 /**
- * Whether factor f of a dim may take more axes without breaking the dim's layout: every factor
- * major to f must be fully split and every factor minor to f unsplit (a dim's shards are
- * contiguous blocks only then).
- */
-export function factorCanGrow(
-  f: number,
-  dimFactors: readonly number[],
-  t: TensorFactors,
-  factorSizes: readonly number[],
-  mesh: Mesh,
-): boolean {
-  const i = dimFactors.indexOf(f);
-  for (let j = 0; j < dimFactors.length; j++) {
-    if (j === i) continue;
-    const g = dimFactors[j];
-    const n = axesSize(t.axes.get(g) ?? [], mesh);
-    if (j < i && n !== factorSizes[g]) return false;
-    if (j > i && n !== 1) return false;
-  }
-  return true;
-}
-
-/**
- * The axes on factor f of dim d of a tensor, without building the whole projection: a dim with
- * one factor hands over its axis list as is (the common case, no allocation); a compound dim is
- * filled major to minor as in projectTensor. Undefined when the dim is opaque.
+ * A tensor dim's axes seen through an op's rule: the axes on factor f of a dim that holds the
+ * factors `factors` (major to minor). Conservative projection (no sub-axes): the axes of a dim
+ * fill its factors major to minor, moving to the next factor only once the previous one is fully
+ * split; an axis that does not divide what is left of a factor makes the whole dim opaque
+ * (undefined), and propagation neither reads nor writes it. A dim with one factor hands over its
+ * axis list as is (the common case, no allocation).
+ * Example: dim [(kl)] with k=12 heads, l=64, axes [model=4] → k: [model], l: [].
  */
 export function dimFactorAxes(
   dimAxes: readonly string[],
@@ -118,7 +48,11 @@ export function dimFactorAxes(
   return out[factors.indexOf(f)];
 }
 
-/** factorCanGrow for one dim given by its axis list (see there). */
+/**
+ * Whether factor f of a dim may take more axes without breaking the dim's layout: every factor
+ * major to f must be fully split and every factor minor to f unsplit (a dim's shards are
+ * contiguous blocks only then).
+ */
 export function dimFactorCanGrow(
   dimAxes: readonly string[],
   factors: readonly number[],
