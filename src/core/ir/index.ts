@@ -9,3 +9,4 @@ export * from './verifier.ts';
 export * from './printer.ts';
 export * from './stats.ts';
 export * from './host-tensor.ts';
+export * from './convolution.ts';

@@ -1,4 +1,5 @@
 import type { ProgramBuilder } from '../ir/builder.ts';
+import { convolutionAttrs, NHWC_HWIO } from '../ir/convolution.ts';
 import { IRError } from '../ir/errors.ts';
 import type { Value } from '../ir/program.ts';
 
@@ -19,23 +20,14 @@ export function conv2d(
     const total = Math.max((Math.ceil(size / stride) - 1) * stride + k - size, 0);
     return [Math.floor(total / 2), total - Math.floor(total / 2)];
   };
-  return b.op1('convolution', [x, w], {
-    inputBatchDim: 0,
-    inputFeatureDim: 3,
-    inputSpatialDims: [1, 2],
-    kernelInputFeatureDim: 2,
-    kernelOutputFeatureDim: 3,
-    kernelSpatialDims: [0, 1],
-    outputBatchDim: 0,
-    outputFeatureDim: 3,
-    outputSpatialDims: [1, 2],
-    windowStrides: [stride, stride],
-    padding: [pad(H, kh), pad(W, kw)],
-    lhsDilation: [1, 1],
-    rhsDilation: [1, 1],
-    featureGroupCount: 1,
-    batchGroupCount: 1,
-  });
+  return b.op1(
+    'convolution',
+    [x, w],
+    convolutionAttrs(NHWC_HWIO, {
+      windowStrides: [stride, stride],
+      padding: [pad(H, kh), pad(W, kw)],
+    }),
+  );
 }
 
 /** GroupNorm of x [B, H, W, C]: statistics over H, W and the C/groups channels of each group. */

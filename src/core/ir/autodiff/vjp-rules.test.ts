@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { convolutionAttrs, NHWC_HWIO, type ConvolutionLayout } from '../convolution.ts';
 import { ProgramBuilder } from '../builder.ts';
 import type { DType } from '../dtype.ts';
 import { IRError } from '../errors.ts';
@@ -90,26 +91,8 @@ const dot = (lc: number[], rc: number[], lb: number[] = [], rb: number[] = []) =
   lhsContract: lc,
   rhsContract: rc,
 });
-const nhwc: Omit<
-  ConvolutionAttrs,
-  | 'windowStrides'
-  | 'padding'
-  | 'lhsDilation'
-  | 'rhsDilation'
-  | 'featureGroupCount'
-  | 'batchGroupCount'
-> = {
-  inputBatchDim: 0,
-  inputFeatureDim: 3,
-  inputSpatialDims: [1, 2],
-  kernelInputFeatureDim: 2,
-  kernelOutputFeatureDim: 3,
-  kernelSpatialDims: [0, 1],
-  outputBatchDim: 0,
-  outputFeatureDim: 3,
-  outputSpatialDims: [1, 2],
-};
-const nchw: typeof nhwc = {
+const nhwc = NHWC_HWIO;
+const nchw: ConvolutionLayout = {
   inputBatchDim: 0,
   inputFeatureDim: 1,
   inputSpatialDims: [2, 3],
@@ -121,20 +104,9 @@ const nchw: typeof nhwc = {
   outputSpatialDims: [2, 3],
 };
 const conv =
-  (layout: typeof nhwc, o: Partial<ConvolutionAttrs>) => (b: ProgramBuilder, x: Value, w: Value) =>
-    b.op1('convolution', [x, w], {
-      ...layout,
-      windowStrides: [1, 1],
-      padding: [
-        [0, 0],
-        [0, 0],
-      ],
-      lhsDilation: [1, 1],
-      rhsDilation: [1, 1],
-      featureGroupCount: 1,
-      batchGroupCount: 1,
-      ...o,
-    });
+  (layout: ConvolutionLayout, o: Partial<ConvolutionAttrs>) =>
+  (b: ProgramBuilder, x: Value, w: Value) =>
+    b.op1('convolution', [x, w], convolutionAttrs(layout, o));
 const i32 = (shape: number[], data: number[]): InputSpec => ({ shape, dtype: 'i32', data });
 const f = (shape: number[], lo = -1, hi = 1): InputSpec => ({ shape, lo, hi });
 const distinct = (shape: number[], seed: number): InputSpec => ({

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { convolutionAttrs, NHWC_HWIO } from '../convolution.ts';
 import type { ConvolutionAttrs } from '../ops.ts';
 import { run1, tensor } from './testing.ts';
 
@@ -118,26 +119,7 @@ describe('convolution', () => {
   it('honours NHWC / HWIO / NHWC dimension numbers in 2-D', () => {
     const x = tensor([1, 3, 3, 1], [1, 2, 3, 4, 5, 6, 7, 8, 9]);
     const k = tensor([2, 2, 1, 1], [1, 0, 0, 1]);
-    const nhwc: ConvolutionAttrs = {
-      inputBatchDim: 0,
-      inputFeatureDim: 3,
-      inputSpatialDims: [1, 2],
-      kernelSpatialDims: [0, 1],
-      kernelInputFeatureDim: 2,
-      kernelOutputFeatureDim: 3,
-      outputBatchDim: 0,
-      outputFeatureDim: 3,
-      outputSpatialDims: [1, 2],
-      windowStrides: [1, 1],
-      padding: [
-        [0, 0],
-        [0, 0],
-      ],
-      lhsDilation: [1, 1],
-      rhsDilation: [1, 1],
-      featureGroupCount: 1,
-      batchGroupCount: 1,
-    };
+    const nhwc = convolutionAttrs(NHWC_HWIO);
     const out = run1([x, k], (b, a, w) => b.op1('convolution', [a, w], nhwc));
     expect(out).toEqual([1 + 5, 2 + 6, 4 + 8, 5 + 9]);
   });
@@ -218,26 +200,7 @@ describe('convolution', () => {
           Array.from({ length: C * O }, (_, i) => Math.cos(i)),
         );
         const viaConv = run1([x, k], (b, a, w) =>
-          b.op1('convolution', [a, w], {
-            inputBatchDim: 0,
-            inputFeatureDim: 3,
-            inputSpatialDims: [1, 2],
-            kernelSpatialDims: [0, 1],
-            kernelInputFeatureDim: 2,
-            kernelOutputFeatureDim: 3,
-            outputBatchDim: 0,
-            outputFeatureDim: 3,
-            outputSpatialDims: [1, 2],
-            windowStrides: [1, 1],
-            padding: [
-              [0, 0],
-              [0, 0],
-            ],
-            lhsDilation: [1, 1],
-            rhsDilation: [1, 1],
-            featureGroupCount: 1,
-            batchGroupCount: 1,
-          }),
+          b.op1('convolution', [a, w], convolutionAttrs(NHWC_HWIO)),
         );
         const viaDot = run1([x, k], (b, a, w) =>
           b.dotGeneral(a, b.reshape(w, [C, O]), {

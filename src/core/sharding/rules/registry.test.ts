@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ProgramBuilder } from '../../ir/builder.ts';
+import { convolutionAttrs, NHWC_HWIO } from '../../ir/convolution.ts';
 import type { DType } from '../../ir/dtype.ts';
 import {
   BINARY_KINDS,
@@ -62,24 +63,7 @@ const ZERO_PAD = (rank: number): [number, number][] =>
 
 /** NHWC input, HWIO kernel, NHWC output; no strides, padding, dilation or groups unless given. */
 function conv2d(b: ProgramBuilder, x: Value, k: Value, o: Partial<ConvolutionAttrs> = {}): Value {
-  return b.op1('convolution', [x, k], {
-    inputBatchDim: 0,
-    inputFeatureDim: 3,
-    inputSpatialDims: [1, 2],
-    kernelInputFeatureDim: 2,
-    kernelOutputFeatureDim: 3,
-    kernelSpatialDims: [0, 1],
-    outputBatchDim: 0,
-    outputFeatureDim: 3,
-    outputSpatialDims: [1, 2],
-    windowStrides: [1, 1],
-    padding: ZERO_PAD(2),
-    lhsDilation: [1, 1],
-    rhsDilation: [1, 1],
-    featureGroupCount: 1,
-    batchGroupCount: 1,
-    ...o,
-  });
+  return b.op1('convolution', [x, k], convolutionAttrs(NHWC_HWIO, o));
 }
 
 function reduceWindow(
