@@ -8,6 +8,7 @@ import {
   type Topology,
 } from '../core/mesh/topology.ts';
 import type { Program } from '../core/ir/program.ts';
+import { buildModel, ModelSpecError, parseModelSpec } from '../core/models/index.ts';
 import { partitionProgram, type Partitioned } from '../core/spmd/partition.ts';
 import { parseSchedule, scheduleFromJson } from '../core/tactics/schedule.ts';
 import { TacticError, type Tactic } from '../core/tactics/tactic.ts';
@@ -47,6 +48,16 @@ function asUsage<T>(option: string, errorType: new (...args: never[]) => Error, 
     return fn();
   } catch (e) {
     if (e instanceof errorType) throw new UsageError(`${option}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** A model spec; a bad one is the user's typo: a usage error with the zoo's own message (it names the key). */
+export function modelArg(spec: string): Program {
+  try {
+    return buildModel(parseModelSpec(spec));
+  } catch (e) {
+    if (e instanceof ModelSpecError) throw new UsageError(e.message);
     throw e;
   }
 }

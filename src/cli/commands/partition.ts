@@ -5,9 +5,14 @@ import { TACTIC_LIBRARY } from '../../core/tactics/library/index.ts';
 import { scheduleToString } from '../../core/tactics/schedule.ts';
 import { defineCommand } from '../command.ts';
 import { UsageError } from '../errors.ts';
-import { meshArg, partitionArg, PIPELINE_OPTIONS, scheduleArg } from '../pipeline-args.ts';
+import {
+  meshArg,
+  modelArg,
+  partitionArg,
+  PIPELINE_OPTIONS,
+  scheduleArg,
+} from '../pipeline-args.ts';
 import { formatTable } from '../format.ts';
-import { buildFromSpec } from './show.ts';
 
 export const partition = defineCommand({
   name: 'partition',
@@ -38,7 +43,7 @@ export const partition = defineCommand({
     const mesh = meshArg(options.mesh!);
     const schedule = scheduleArg(options.schedule!);
     const after = afterArg(options.after, schedule.length);
-    const program = buildFromSpec(options.model!);
+    const program = modelArg(options.model!);
     const result = partitionArg(program, mesh, schedule, after);
     const { spmd } = result;
     const collectives = collectivesJson(spmd);

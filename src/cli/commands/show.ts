@@ -1,14 +1,8 @@
 import type { Program, ProgramStats } from '../../core/ir/index.ts';
 import { printProgram, programStats } from '../../core/ir/index.ts';
-import {
-  buildModel,
-  COMMON_OPTIONS,
-  MODEL_FAMILIES,
-  ModelSpecError,
-  parseModelSpec,
-} from '../../core/models/index.ts';
+import { COMMON_OPTIONS, MODEL_FAMILIES } from '../../core/models/index.ts';
 import { defineCommand } from '../command.ts';
-import { UsageError } from '../errors.ts';
+import { modelArg, PIPELINE_OPTIONS } from '../pipeline-args.ts';
 import { formatColumns } from '../format.ts';
 import { programSummaryRows, programTitle } from '../summary.ts';
 
@@ -23,13 +17,7 @@ export const show = defineCommand({
     `Keys of every family: ${COMMON_OPTIONS.map((o) => o.name).join(', ')}; a bad key lists all.`,
   ].join('\n'),
   options: {
-    model: {
-      type: 'string',
-      short: 'm',
-      valueName: 'SPEC',
-      description: 'model preset or spec',
-      required: true,
-    },
+    model: PIPELINE_OPTIONS.model,
     print: { type: 'boolean', description: 'also print the program text' },
     json: { type: 'boolean', description: 'print the statistics as one JSON object' },
   },
@@ -39,7 +27,7 @@ export const show = defineCommand({
     'shardlab show --model gpt:layers=2,d_model=64,heads=4,ffn=256,seq=32,vocab=100,batch=2 --print',
   ],
   run({ options }, io) {
-    const program = buildFromSpec(options.model!);
+    const program = modelArg(options.model!);
     const stats = programStats(program);
     if (options.json) {
       const json = { model: options.model, ...showJson(program, stats) };
@@ -55,16 +43,6 @@ export const show = defineCommand({
     return 0;
   },
 });
-
-/** A bad spec is the user's typo, so it is a usage error with the zoo's own message. */
-export function buildFromSpec(spec: string): Program {
-  try {
-    return buildModel(parseModelSpec(spec));
-  } catch (e) {
-    if (e instanceof ModelSpecError) throw new UsageError(e.message);
-    throw e;
-  }
-}
 
 function showJson(p: Program, s: ProgramStats) {
   return {

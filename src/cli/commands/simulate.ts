@@ -11,12 +11,12 @@ import { formatBytes, formatColumns, formatFlops, formatTable } from '../format.
 import {
   hardwareArg,
   meshArg,
+  modelArg,
   partitionArg,
   PIPELINE_OPTIONS,
   scheduleArg,
   topologyArg,
 } from '../pipeline-args.ts';
-import { buildFromSpec } from './show.ts';
 
 export const simulateCommand = defineCommand({
   name: 'simulate',
@@ -63,7 +63,7 @@ export const simulateCommand = defineCommand({
     const hw = hardwareArg(options.hardware ?? 'h100-80gb');
     const topo = topologyArg(options.topology, mesh, hw);
     const traceDevices = traceDevicesArg(options['trace-devices'], mesh);
-    const program = buildFromSpec(options.model!);
+    const program = modelArg(options.model!);
     const { spmd } = partitionArg(program, mesh, schedule);
     const sink = options.trace
       ? chromeTraceSink({
