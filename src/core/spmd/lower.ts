@@ -5,7 +5,7 @@ import type { Func, Op, Program, Region, Value, ValueId } from '../ir/program.ts
 import type { Mesh } from '../mesh/mesh.ts';
 import { axisSize } from '../sharding/projection.ts';
 import { shardingToString, type Sharding } from '../sharding/sharding.ts';
-import { tacticDrivesOp, type ScheduleResult } from '../tactics/apply.ts';
+import { tacticDrivesOp, tacticShardsGradients, type ScheduleResult } from '../tactics/apply.ts';
 import type { CollectiveRecord } from './collective.ts';
 import type { FactorRule, TensorMapping } from '../sharding/factor-rule.ts';
 import {
@@ -368,12 +368,10 @@ class Lowering {
 
   private zeroAxesCache?: string[];
 
-  /** Mesh axes on which a ZeRO-2 or ZeRO-3 step shards gradients. */
+  /** Mesh axes on which a step shards gradients (ZeRO-2 and ZeRO-3 say so in their definitions). */
   private zeroGradAxes(): string[] {
     return (this.zeroAxesCache ??= this.r.steps
-      .filter(
-        (s) => s.tactic.enabled !== false && (s.tactic.tactic === 'Z2' || s.tactic.tactic === 'Z3'),
-      )
+      .filter((s) => s.tactic.enabled !== false && tacticShardsGradients(s.tactic))
       .map((s) => s.tactic.axis));
   }
 

@@ -201,3 +201,12 @@ export function tacticDrivesOp(result: ScheduleResult, tactic: number, op: Op): 
   if (!t || t.tactic === 'tile' || t.tactic === 'replicate') return true;
   return TACTIC_LIBRARY[t.tactic].propagatesThrough(op, result.program);
 }
+
+/** Whether a tactic shards gradients (the lowering then reduce-scatters each where it is produced). */
+export function tacticShardsGradients(t: Tactic): boolean {
+  return (
+    t.tactic !== 'tile' &&
+    t.tactic !== 'replicate' &&
+    TACTIC_LIBRARY[t.tactic].shardsGradients === true
+  );
+}

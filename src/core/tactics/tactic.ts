@@ -64,6 +64,8 @@ export interface TacticDefinition {
   readonly summary: string;
   seeds(ctx: SeedContext, axis: string): Seed[];
   readonly propagatesThrough: (op: Op, program: Program) => boolean;
+  /** Gradients are sharded on the axis: the lowering reduce-scatters each where it is produced. */
+  readonly shardsGradients?: boolean;
 }
 
 export class TacticError extends Error {

@@ -58,6 +58,7 @@ function zero(stage: Stage): TacticDefinition {
     // lowering gathers a sharded parameter where it is used — after its cast to the compute
     // dtype, so a bf16 model gathers bf16 weights (as FSDP does).
     propagatesThrough: (op, program) => op.phase === 'optimizer' || isParamCast(op, program),
+    shardsGradients: stage >= 2,
   };
 }
 
