@@ -4,7 +4,7 @@ import globals from 'globals';
 
 // Architecture invariant: src/core is DOM-free and pipeline-ordered. Nothing in core imports the shells.
 const coreBoundary = {
-  files: ['src/core/**/*.ts'],
+  files: ['src/core/**/*.ts', 'src/core/**/*.tsx'],
   rules: {
     'no-restricted-imports': [
       'error',

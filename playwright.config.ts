@@ -2,7 +2,8 @@ import { defineConfig } from '@playwright/test';
 
 // The end-to-end tests run in Debian's Chromium (scripts/ensure-chromium.mjs installs it);
 // Playwright's own browser downloads are never used.
-const PORT = 5179;
+// PW_PORT lets two test runs (e.g. two developers' sessions) use their own dev servers.
+const PORT = Number(process.env.PW_PORT ?? 5179);
 const BASE_URL = `http://127.0.0.1:${PORT}`;
 
 export default defineConfig({
