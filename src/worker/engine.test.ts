@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import { buildModel } from '../core/models/index.ts';
+import type { Tactic } from '../core/tactics/tactic.ts';
+import { EngineSession } from './engine.ts';
+import type { Progress, RunRequest, RunResult } from './protocol.ts';
+
+// A small real model: 2 layers, narrow, a batch that divides by every mesh axis used here.
+const SPEC = 'gpt2-small:layers=2,d_model=64,heads=4,vocab=512,seq=32,batch=8';
+const base: RunRequest = {
+  model: { kind: 'preset', spec: SPEC },
+  mesh: 'data=4,model=2',
+  hardware: 'h100-80gb',
+  topology: null,
+  schedule: [],
+  after: null,
+};
+
+function ok(session: EngineSession, req: RunRequest, progress?: (p: Progress) => void): RunResult {
+  const out = session.run(req, progress);
+  if (!out.ok) throw new Error(`${out.error.place}: ${out.error.message}`);
+  return out.result;
+}
+
+const count = (r: RunResult, kind: string, phase?: string, axis?: string) =>
+  r.collectives.filter(
+    (c) =>
+      c.kind === kind &&
+      (phase === undefined || c.phase === phase) &&
+      (axis === undefined || c.axes.includes(axis)),
+  ).length;
+
+describe('EngineSession', () => {
+  it('BP on data quarters per-device activations and all-reduces every parameter gradient', () => {
+    const s = new EngineSession();
+    const none = ok(s, base);
+    const bp = ok(s, { ...base, schedule: [{ tactic: 'BP', axis: 'data' }] });
+    expect(none.collectives).toEqual([]);
+    // activations scale with the batch: a quarter of the batch per device on data=4
+    const ratio = bp.report.memoryBreakdown.activations / none.report.memoryBreakdown.activations;
+    expect(ratio).toBeGreaterThan(0.2);
+    expect(ratio).toBeLessThan(0.3);
+    // parameters stay whole on every device
+    expect(bp.report.memoryBreakdown.params).toBe(none.report.memoryBreakdown.params);
+    // one all-reduce over data per parameter gradient, as data parallelism prescribes
+    const program = buildModel(SPEC);
+    const params = program.main.params.filter((id) => program.values[id].role === 'param');
+    expect(count(bp, 'all-reduce', 'backward', 'data')).toBe(params.length);
+    expect(bp.collectives.every((c) => c.axes.join() === 'data')).toBe(true);
+    expect(bp.perDevice).toHaveLength(8);
+    expect(bp.axes).toEqual([
+      { name: 'data', size: 4 },
+      { name: 'model', size: 2 },
+    ]);
+  });
+
+  it('MP adds the Megatron all-reduces on the model axis in the forward pass, two per layer', () => {
+    const s = new EngineSession();
+    const r = ok(s, {
+      ...base,
+      schedule: [
+        { tactic: 'BP', axis: 'data' },
+        { tactic: 'MP', axis: 'model' },
+      ],
+    });
+    // Megatron: one all-reduce after attention's output projection, one after the MLP's
+    expect(count(r, 'all-reduce', 'forward', 'model')).toBe(2 * 2);
+    const comm = r.timeline.tracks.filter((t) => t !== 'compute');
+    expect(comm).toContain('comm model');
+    const modelTrack = r.timeline.tracks.indexOf('comm model');
+    const slices = [...r.timeline.track].filter((t) => t === modelTrack).length;
+    expect(slices).toBeGreaterThan(0);
+    // every communication slice points at its collective
+    for (let i = 0; i < r.timeline.track.length; i++)
+      if (r.timeline.tracks[r.timeline.track[i]] !== 'compute')
+        expect(r.timeline.collective[i]).toBeGreaterThanOrEqual(0);
+  });
+
+  it('re-runs only the changed suffix and gives the same result as a fresh session', () => {
+    const first: Tactic[] = [
+      { tactic: 'BP', axis: 'data' },
+      { tactic: 'MP', axis: 'model' },
+      { tactic: 'Z1', axis: 'data' },
+    ];
+    const changed: Tactic[] = [...first.slice(0, 2), { tactic: 'Z3', axis: 'data' }];
+    const s = new EngineSession();
+    ok(s, { ...base, schedule: first });
+    const stages: Progress[] = [];
+    const again = ok(s, { ...base, schedule: changed }, (p) => stages.push(p));
+    expect(again.timing.reusedSteps).toBe(2);
+    // only tactic 3 propagates again
+    expect(stages.filter((p) => p.stage === 'propagating').map((p) => p.done)).toEqual([2, 3]);
+    const fresh = ok(new EngineSession(), { ...base, schedule: changed });
+    expect(fresh.timing.reusedSteps).toBe(0);
+    expect(again.report).toEqual(fresh.report);
+    expect(again.collectives).toEqual(fresh.collectives);
+  });
+
+  it('steps through the schedule: after 1 is BP alone', () => {
+    const s = new EngineSession();
+    const schedule: Tactic[] = [
+      { tactic: 'BP', axis: 'data' },
+      { tactic: 'MP', axis: 'model' },
+    ];
+    const after1 = ok(s, { ...base, schedule, after: 1 });
+    const bpOnly = ok(new EngineSession(), { ...base, schedule: schedule.slice(0, 1) });
+    expect(after1.steps).toHaveLength(1);
+    expect(after1.report).toEqual(bpOnly.report);
+    const all = ok(s, { ...base, schedule, after: null });
+    expect(all.timing.reusedSteps).toBe(2);
+  });
+
+  it('places each bad input at its field, with the core message', () => {
+    const s = new EngineSession();
+    const err = (req: RunRequest) => {
+      const out = s.run(req);
+      if (out.ok) throw new Error('expected an error');
+      return out.error;
+    };
+    expect(err({ ...base, model: { kind: 'preset', spec: 'gpt2-small:layerz=2' } })).toMatchObject({
+      place: 'model',
+      message: expect.stringMatching(/layerz/),
+    });
+    expect(err({ ...base, mesh: 'data=0' }).place).toBe('mesh');
+    expect(err({ ...base, hardware: 'h900' })).toMatchObject({
+      place: 'hardware',
+      message: expect.stringMatching(/unknown hardware 'h900'/),
+    });
+    expect(
+      err({
+        ...base,
+        schedule: [
+          { tactic: 'BP', axis: 'data' },
+          { tactic: 'MP', axis: 'nope' },
+        ],
+      }),
+    ).toMatchObject({ place: 'schedule', tacticIndex: 1, message: expect.stringMatching(/nope/) });
+    // a bad tactic beyond the step-through cut does not hide the cut
+    const cut = s.run({
+      ...base,
+      schedule: [
+        { tactic: 'BP', axis: 'data' },
+        { tactic: 'MP', axis: 'nope' },
+      ],
+      after: 1,
+    });
+    expect(cut.ok).toBe(true);
+  });
+
+  it('exports the latest run as a Chrome trace with one process per device asked', () => {
+    const s = new EngineSession();
+    expect(() => s.trace()).toThrow(/no successful run/);
+    ok(s, { ...base, schedule: [{ tactic: 'BP', axis: 'data' }] });
+    const trace = s.trace([0, 3, 99]);
+    const pids = new Set(trace.traceEvents.map((e) => e.pid));
+    expect([...pids].sort()).toEqual([0, 3]);
+    expect(trace.traceEvents.some((e) => e.ph === 'X' && e.cat === 'comm')).toBe(true);
+    expect(s.value(0)?.name).toBeTypeOf('string');
+    expect(s.value(-1)).toBeNull();
+  });
+});

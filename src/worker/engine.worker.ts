@@ -1,0 +1,42 @@
+// The engine worker: a thin comlink wrapper over one EngineSession. Results go back with their
+// typed arrays transferred, not copied.
+import * as Comlink from 'comlink';
+import { EngineSession } from './engine.ts';
+import type { EngineApi, RunOutcome } from './protocol.ts';
+
+const session = new EngineSession();
+
+function transferred(out: RunOutcome): RunOutcome {
+  if (!out.ok) return out;
+  const t = out.result.timeline;
+  const buffers = [t.track, t.name, t.start, t.dur, t.op, t.collective, t.scope, t.memory].map(
+    (a) => a.buffer as ArrayBuffer,
+  );
+  return Comlink.transfer(out, buffers);
+}
+
+const api: EngineApi = {
+  async run(req, onProgress) {
+    return transferred(session.run(req, onProgress ? (p) => void onProgress(p) : undefined));
+  },
+  async graph(req) {
+    return session.graph(req);
+  },
+  async inspect(target) {
+    return session.inspect(target);
+  },
+  async value(id) {
+    return session.value(id);
+  },
+  async trace(devices) {
+    return session.trace(devices);
+  },
+  async crash() {
+    // thrown outside any call, so it reaches the worker's global error handler like a real bug
+    setTimeout(() => {
+      throw new Error('the engine crashed (test hook)');
+    });
+  },
+};
+
+Comlink.expose(api);
