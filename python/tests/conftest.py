@@ -1,0 +1,8 @@
+"""Eight emulated CPU devices for every test: the flags must be set before JAX starts its
+backend, so they are set here, before any test module imports jax."""
+
+import os
+
+if "--xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", ""):
+    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=8").strip()
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
