@@ -95,3 +95,25 @@ def test_names_compare_by_path_not_spelling():
     strategy["outputs"][2]["name"] = "result[0]['mlp']['wi']"
     strategy["outputs"][4]["name"] = "[1]"
     assert shardlab_jax.apply(m.step, strategy).lower(*m.args) is not None
+
+
+def test_megatron_mlp_collectives_as_worked_out_by_hand():
+    """BP(data)+MP(model) on the MLP, batch 32 → 8 per data shard, hidden 128 → 64 per model
+    shard. Megatron's analysis: the row-parallel output x·wi·wo is a partial sum over model, so
+    one all-reduce of [8, 64] over model in the forward pass; x is data, so no backward
+    all-reduce of its gradient; every gradient (wi [64,64], bi [64], wo [64,64], bo [64]) and
+    the loss are partial sums over data: all-reduces over data."""
+    from shardlab_jax.compare import Entry, xla_entries
+    from shardlab_jax.hlo import collectives_from_hlo
+
+    m = models.mlp()
+    strategy = hand_strategy(m.step, m.args, MESH, megatron_mlp)
+    compiled = shardlab_jax.apply(m.step, strategy).lower(*m.args).compile()
+    entries, unmapped = xla_entries(collectives_from_hlo(compiled.as_text(), 8), ["data", "model"], [4, 2])
+    assert not unmapped
+
+    def ar(axis, *shape):
+        return Entry("all-reduce", (axis,), shape, "f32")
+
+    expected = [ar("model", 8, 64), ar("data", 64, 64), ar("data", 64), ar("data", 64, 64), ar("data", 64), ar("data")]
+    assert sorted(map(str, entries)) == sorted(map(str, expected))
