@@ -1,0 +1,129 @@
+/**
+ * The automatic partitioner (issue 7): a goal-driven search over the sharding decisions that
+ * propagation leaves open, with the simulator as the cost. DOM-free: the workbench runs it in a
+ * Web Worker, the CLI in Node. docs/auto.md describes the search and its measured results.
+ */
+import type { Program } from '../ir/program.ts';
+import { meshHasAxis, meshToString, type Mesh } from '../mesh/mesh.ts';
+import type { Topology } from '../mesh/topology.ts';
+import type { SimReport } from '../sim/report.ts';
+import { scheduleToString } from '../tactics/schedule.ts';
+import { TacticError, tacticToString, type Tactic } from '../tactics/tactic.ts';
+import { evaluateBaselines } from './baselines.ts';
+import { Evaluator, figuresOf, simulateSchedule } from './evaluate.ts';
+import { better } from './goal.ts';
+import { proxyFor } from './proxy.ts';
+import { seededRandom } from './rng.ts';
+import { runExhaustive, runMcts, SearchRun, startPoint } from './search.ts';
+import { DecisionSpace } from './space.ts';
+import { AutoError, type AutoGoal, type AutoOptions, type AutoResult } from './types.ts';
+
+export * from './types.ts';
+export { baselineSchedules, evaluateBaselines } from './baselines.ts';
+export { dimGroups, type DimGroup } from './groups.ts';
+
+/** Budget when the caller gives neither a time limit nor an iteration bound. */
+export const DEFAULT_TIME_LIMIT_S = 10;
+export const DEFAULT_MAX_ITERATIONS = 5000;
+
+/**
+ * Searches a schedule for `program` on `mesh`: the prefix's tactics first (kept and respected),
+ * then decisions on the allowed axes, judged by the goal on the simulated step. Returns the
+ * winner simulated on the real program beside the expert baselines on the same mesh and
+ * hardware. Bad input throws an AutoError naming the option and the reason.
+ */
+export function autoPartition(
+  program: Program,
+  mesh: Mesh,
+  topology: Topology,
+  options: AutoOptions = {},
+): AutoResult {
+  const t0 = performance.now();
+  const goal: AutoGoal = options.goal ?? { kind: 'time' };
+  const prefix = options.prefix ?? [];
+  const axes = searchAxes(mesh, prefix, options.axes);
+  checkOptions(options, goal);
+  const proxy = options.proxy === false ? undefined : proxyFor(program);
+  const evaluator = new Evaluator(program, mesh, topology, proxy);
+  let prefixStates;
+  try {
+    prefixStates = evaluator.apply(prefix);
+  } catch (e) {
+    if (e instanceof TacticError) throw new AutoError(`prefix: ${e.message}`);
+    throw e;
+  }
+  const space = new DecisionSpace(evaluator.programs[evaluator.programs.length - 1], axes);
+  const limited = options.timeLimitS !== undefined || options.maxIterations !== undefined;
+  const run = new SearchRun(space, evaluator, startPoint(prefixStates, prefix), goal, {
+    maxIterations: options.maxIterations ?? (limited ? Infinity : DEFAULT_MAX_ITERATIONS),
+    timeLimitS: options.timeLimitS ?? (limited ? Infinity : DEFAULT_TIME_LIMIT_S),
+    shouldStop: options.shouldStop,
+    onProgress: options.onProgress,
+  });
+  if (axes.length > 0) {
+    if ((options.method ?? 'mcts') === 'mcts') runMcts(run, seededRandom(options.seed ?? 1));
+    else runExhaustive(run);
+  }
+  // the finalists (only the best when there is no proxy) on the real program
+  const candidates = run.finalists.length ? run.finalists : [{ tactics: prefix }];
+  let winner: { tactics: readonly Tactic[]; report: SimReport } | undefined;
+  for (const c of proxy ? candidates : candidates.slice(0, 1)) {
+    const report = simulateSchedule(program, mesh, topology, c.tactics);
+    if (!winner || better(figuresOf(report), figuresOf(winner.report), goal))
+      winner = { tactics: c.tactics, report };
+    if (run.cancelled) break;
+  }
+  const searchTimeS = (performance.now() - t0) / 1000;
+  const baselines = evaluateBaselines(program, mesh, topology, axes, prefix);
+  return {
+    tactics: winner!.tactics,
+    schedule: scheduleToString(winner!.tactics),
+    report: winner!.report,
+    searchTimeS,
+    evaluations: evaluator.evaluations,
+    iterations: run.iterations,
+    cancelled: run.cancelled,
+    ...(proxy ? { proxyLayers: proxy.layers } : {}),
+    baselines,
+  };
+}
+
+/** The axes the search decides: the given ones (each on the mesh, none taken by the prefix),
+ *  or every axis the prefix leaves unused. */
+function searchAxes(mesh: Mesh, prefix: readonly Tactic[], given?: readonly string[]): string[] {
+  const taken = new Map<string, Tactic>();
+  for (const t of prefix) if (t.enabled !== false && !taken.has(t.axis)) taken.set(t.axis, t);
+  if (given === undefined) return mesh.axes.map((a) => a.name).filter((a) => !taken.has(a));
+  const seen = new Set<string>();
+  for (const a of given) {
+    if (!meshHasAxis(mesh, a))
+      throw new AutoError(`axes: unknown mesh axis '${a}'; the mesh has ${meshToString(mesh)}`);
+    if (seen.has(a)) throw new AutoError(`axes: axis '${a}' is listed twice`);
+    seen.add(a);
+    const t = taken.get(a);
+    if (t)
+      throw new AutoError(
+        `axes: axis '${a}' is already used by the prefix tactic ${tacticToString(t)}; the search decides only axes the prefix leaves free`,
+      );
+  }
+  return [...given];
+}
+
+function checkOptions(o: AutoOptions, goal: AutoGoal): void {
+  const positive = (x: number | undefined, what: string) => {
+    if (x !== undefined && !(x > 0))
+      throw new AutoError(`${what} must be a positive number, got ${x}`);
+  };
+  positive(o.timeLimitS, 'timeLimitS');
+  if (o.maxIterations !== undefined && !(Number.isInteger(o.maxIterations) && o.maxIterations >= 0))
+    throw new AutoError(`maxIterations must be a whole number ≥ 0, got ${o.maxIterations}`);
+  if (o.seed !== undefined && !Number.isInteger(o.seed))
+    throw new AutoError(`seed must be an integer, got ${o.seed}`);
+  if (goal.kind === 'memory') positive(goal.timeBudgetS, 'goal memory: timeBudgetS');
+  else if (goal.kind !== 'time')
+    throw new AutoError(
+      `goal must be 'time' or 'memory', got '${(goal as { kind: string }).kind}'`,
+    );
+  if (o.method !== undefined && o.method !== 'mcts' && o.method !== 'exhaustive')
+    throw new AutoError(`method must be 'mcts' or 'exhaustive', got '${o.method as string}'`);
+}

@@ -1,0 +1,282 @@
+import type { ScheduleResult } from '../tactics/apply.ts';
+import { scheduleToString } from '../tactics/schedule.ts';
+import { TacticError, type Tactic } from '../tactics/tactic.ts';
+import type { Evaluator, Figures } from './evaluate.ts';
+import { better, Yardstick } from './goal.ts';
+import {
+  advance,
+  isTerminal,
+  moves,
+  moveTactics,
+  START,
+  type Cursor,
+  type DecisionSpace,
+} from './space.ts';
+import type { AutoGoal, AutoProgress } from './types.ts';
+
+/** A complete strategy and its figures (on the evaluator's programs). */
+export interface Plan {
+  readonly tactics: readonly Tactic[];
+  readonly schedule: string;
+  readonly figures: Figures;
+}
+
+/** A point of a walk through the space: the decisions so far and their propagated states. */
+interface Point {
+  readonly cursor: Cursor;
+  readonly tactics: readonly Tactic[];
+  readonly states: readonly ScheduleResult[];
+}
+
+export interface Budget {
+  readonly maxIterations: number;
+  readonly timeLimitS: number;
+  readonly shouldStop?: () => boolean;
+  readonly onProgress?: (p: AutoProgress) => void;
+}
+
+const FINALISTS = 4;
+
+/**
+ * What both search methods share: legal moves (a move whose tactic throws — matches nothing,
+ * does not divide, an axis already taken — or changes no sharding is pruned; this is where the
+ * compiler's analysis enters the search), evaluation with the goal, the best plans so far,
+ * the budget and progress reports.
+ */
+export class SearchRun {
+  readonly yardstick: Yardstick;
+  readonly finalists: Plan[] = [];
+  iterations = 0;
+  cancelled = false;
+  private readonly t0 = performance.now();
+  private lastReport = 0;
+
+  constructor(
+    readonly space: DecisionSpace,
+    readonly evaluator: Evaluator,
+    readonly root: Point,
+    readonly goal: AutoGoal,
+    readonly budget: Budget,
+  ) {
+    this.yardstick = new Yardstick(goal);
+  }
+
+  get best(): Plan | undefined {
+    return this.finalists[0];
+  }
+
+  elapsedS(): number {
+    return (performance.now() - this.t0) / 1000;
+  }
+
+  /** True once the budget is spent or the caller cancelled. */
+  done(): boolean {
+    if (this.budget.shouldStop?.()) this.cancelled = true;
+    return (
+      this.cancelled ||
+      this.iterations >= this.budget.maxIterations ||
+      this.elapsedS() >= this.budget.timeLimitS
+    );
+  }
+
+  /** The point after a move, or undefined when the move is illegal or changes nothing. */
+  step(p: Point, move: number): Point | undefined {
+    const added = moveTactics(this.space, p.cursor, move);
+    const cursor = advance(this.space, p.cursor, move);
+    if (added.length === 0) return { cursor, tactics: p.tactics, states: p.states };
+    const tactics = [...p.tactics, ...added];
+    let states: ScheduleResult[];
+    try {
+      states = this.evaluator.apply(tactics, p.states);
+    } catch (e) {
+      if (e instanceof TacticError) return undefined;
+      throw e;
+    }
+    if (this.evaluator.unchanged(states, p.states)) return undefined;
+    return { cursor, tactics, states };
+  }
+
+  /** Evaluates a complete plan, keeps the best few, and returns the reward. */
+  evaluate(p: Point): number {
+    const schedule = scheduleToString(p.tactics);
+    const figures = this.evaluator.figures(schedule, p.states);
+    this.yardstick.see(figures);
+    this.remember({ tactics: p.tactics, schedule, figures });
+    this.progress(false);
+    return this.yardstick.reward(figures);
+  }
+
+  private remember(plan: Plan): void {
+    if (this.finalists.some((f) => f.schedule === plan.schedule)) return;
+    const improved = better(plan.figures, this.best?.figures, this.goal);
+    let i = this.finalists.length;
+    while (i > 0 && better(plan.figures, this.finalists[i - 1].figures, this.goal)) i--;
+    if (i < FINALISTS) this.finalists.splice(i, 0, plan);
+    if (this.finalists.length > FINALISTS) this.finalists.pop();
+    if (improved) this.progress(true);
+  }
+
+  progress(force: boolean): void {
+    const now = performance.now();
+    if (!this.budget.onProgress || (!force && now - this.lastReport < 100)) return;
+    this.lastReport = now;
+    const elapsedS = this.elapsedS();
+    const best = this.best;
+    this.budget.onProgress({
+      iterations: this.iterations,
+      evaluations: this.evaluator.evaluations,
+      elapsedS,
+      fraction: Math.min(
+        1,
+        Math.max(
+          this.iterations / this.budget.maxIterations,
+          Number.isFinite(this.budget.timeLimitS) ? elapsedS / this.budget.timeLimitS : 0,
+        ),
+      ),
+      ...(best
+        ? {
+            best: {
+              schedule: best.schedule,
+              stepTimeS: best.figures.stepTimeS,
+              peakMemoryBytes: best.figures.peakMemoryBytes,
+              fits: best.figures.fits,
+            },
+          }
+        : {}),
+    });
+  }
+}
+
+export function startPoint(states: readonly ScheduleResult[], prefix: readonly Tactic[]): Point {
+  return { cursor: START, tactics: prefix, states };
+}
+
+class Node {
+  readonly children: Node[] = [];
+  untried: number[];
+  visits = 0;
+  total = 0;
+  exhausted = false;
+  constructor(
+    readonly point: Point,
+    readonly parent: Node | undefined,
+    space: DecisionSpace,
+    random: () => number,
+  ) {
+    this.untried = isTerminal(space, point.cursor)
+      ? []
+      : shuffle(moves(space, point.cursor), random);
+  }
+}
+
+function shuffle<T>(xs: T[], random: () => number): T[] {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [xs[i], xs[j]] = [xs[j], xs[i]];
+  }
+  return xs;
+}
+
+/** UCT exploration constant; rewards lie in [0, 1]. */
+const EXPLORE = 0.4;
+
+/**
+ * Monte Carlo Tree Search (UCT), as in Automap and PartIR's partitioner: select by upper
+ * confidence bound, expand one legal move (propagating its tactic), finish the plan with random
+ * legal moves, simulate it, back the reward up. A subtree whose every plan has been simulated
+ * is closed, so on a small space the search ends having enumerated it.
+ */
+export function runMcts(run: SearchRun, random: () => number): void {
+  const { space } = run;
+  const root = new Node(run.root, undefined, space, random);
+  while (!root.exhausted && !run.done()) {
+    run.iterations++;
+    let node = root;
+    // selection
+    while (node.untried.length === 0 && !isTerminal(space, node.point.cursor)) {
+      const open = node.children.filter((c) => !c.exhausted);
+      if (open.length === 0) break;
+      node = uctChild(node, open);
+    }
+    // expansion
+    let leaf: Node | undefined;
+    while (node.untried.length > 0 && !leaf) {
+      const move = node.untried.pop()!;
+      const next = run.step(node.point, move);
+      if (next) {
+        leaf = new Node(next, node, space, random);
+        node.children.push(leaf);
+      }
+    }
+    if (!leaf) {
+      if (isTerminal(space, node.point.cursor)) leaf = node;
+      else {
+        close(node);
+        continue;
+      }
+    }
+    // rollout
+    let point = leaf.point;
+    while (!isTerminal(space, point.cursor)) {
+      const options = shuffle(moves(space, point.cursor), random);
+      let next: Point | undefined;
+      while (!next && options.length) next = run.step(point, options.pop()!);
+      if (!next) break; // cannot happen: stop and Z0 are always legal
+      point = next;
+    }
+    const r = run.evaluate(point);
+    if (isTerminal(space, leaf.point.cursor)) close(leaf);
+    for (let n: Node | undefined = leaf; n; n = n.parent) {
+      n.visits++;
+      n.total += r;
+    }
+  }
+  run.progress(true);
+}
+
+function uctChild(parent: Node, open: readonly Node[]): Node {
+  let best = open[0];
+  let bestScore = -Infinity;
+  const logN = Math.log(Math.max(1, parent.visits));
+  for (const c of open) {
+    const score =
+      c.visits === 0 ? Infinity : c.total / c.visits + EXPLORE * Math.sqrt(logN / c.visits);
+    if (score > bestScore) {
+      bestScore = score;
+      best = c;
+    }
+  }
+  return best;
+}
+
+/** Marks a node done and closes every ancestor whose moves are all done. */
+function close(node: Node): void {
+  node.exhausted = true;
+  for (let n = node.parent; n; n = n.parent) {
+    if (n.untried.length > 0 || n.children.some((c) => !c.exhausted)) return;
+    n.exhausted = true;
+  }
+}
+
+/**
+ * Exhaustive enumeration of the same space, depth first in move order, pruned by the same
+ * legality checks: exact within the space when the budget lets it finish.
+ */
+export function runExhaustive(run: SearchRun): void {
+  const { space } = run;
+  const visit = (p: Point): void => {
+    if (run.done()) return;
+    if (isTerminal(space, p.cursor)) {
+      run.iterations++;
+      run.evaluate(p);
+      return;
+    }
+    for (const move of moves(space, p.cursor)) {
+      const next = run.step(p, move);
+      if (next) visit(next);
+      if (run.done()) return;
+    }
+  };
+  visit(run.root);
+  run.progress(true);
+}
