@@ -1,8 +1,273 @@
-/** The dataflow graph (React Flow). Placeholder until the store (src/app/state/store.ts) lands. */
+/// <reference types="vite/client" />
+// The dataflow graph: the worker's graph view (src/core/view) for the expanded groups, laid out
+// by elkjs in its own worker, drawn with React Flow. Groups open and close with their chevron or
+// a double click (`view.expanded` in the store); a click selects for the inspector; tactics from
+// the palette drop on a group, an op, or the background (the whole model).
+import '@xyflow/react/dist/style.css';
+import './graph.css';
+import {
+  Background,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  ReactFlowProvider,
+  useReactFlow,
+  type Edge,
+} from '@xyflow/react';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { axisColors } from '../../core/view/axis-colors.ts';
+import type { GraphNode, GraphView as View } from '../../core/view/types.ts';
+import { formatBytes } from '../format.ts';
+import { useWorkbench, type Selection } from '../state/store.ts';
+import { NODE_TYPES, type FlowNode } from './GraphNodes.tsx';
+import type { LayoutRequest, LayoutResult } from './layout.ts';
+import { layoutInWorker } from './layout-client.ts';
+import { useTacticDrop } from './tactic-drop.ts';
+
+const PHASE_COLORS = { forward: '#dce8f5', backward: '#f7e3d3', optimizer: '#dff0da' };
+
+interface Drawn {
+  readonly view: View;
+  readonly boxes: LayoutResult;
+  /** Milliseconds from the request to a laid-out graph. */
+  readonly ms: number;
+}
+
 export function GraphView(): React.JSX.Element {
   return (
-    <section className="graph-view" data-testid="graph-view">
-      <p>Graph loading…</p>
+    <ReactFlowProvider>
+      <GraphCanvas />
+    </ReactFlowProvider>
+  );
+}
+
+function layoutRequest(v: View): LayoutRequest {
+  return {
+    nodes: v.nodes.map((n) => ({ id: n.id, parent: n.parent, kind: n.kind, open: n.expanded })),
+    edges: v.edges.map((e) => ({ source: e.source, target: e.target })),
+  };
+}
+
+function isSelected(n: GraphNode, sel: Selection | null): boolean {
+  if (!sel) return false;
+  if (sel.kind === 'group') return sel.id === n.id;
+  if (sel.kind === 'op') return n.opId === sel.id;
+  if (sel.kind === 'value') return n.value === sel.id;
+  return false;
+}
+
+/** Stroke width grows with the log of the bytes: 1 px at 10 KB, 8 px from 1 TB. */
+export function edgeWidth(bytes: number): number {
+  return Math.max(1, Math.min(8, 1 + Math.log10(Math.max(bytes, 1) / 1e4)));
+}
+
+function useDrawnGraph() {
+  const expanded = useWorkbench((s) => s.workspace.view.expanded);
+  const search = useWorkbench((s) => s.workspace.view.search);
+  const run = useWorkbench((s) => s.result.run);
+  const [drawn, setDrawn] = useState<Drawn | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    if (!run) return;
+    let live = true;
+    const t0 = performance.now();
+    useWorkbench
+      .getState()
+      .graph({ expanded, search })
+      .then(async (view) => {
+        const boxes = await layoutInWorker(layoutRequest(view));
+        if (!live) return;
+        setDrawn({ view, boxes, ms: performance.now() - t0 });
+        setError(null);
+      })
+      .catch((e: Error) => live && setError(e.message));
+    return () => {
+      live = false;
+    };
+  }, [run, expanded, search]);
+  return { drawn, error, hasRun: !!run };
+}
+
+function GraphCanvas() {
+  const { drawn, error, hasRun } = useDrawnGraph();
+  const selected = useWorkbench((s) => s.workspace.view.selected);
+  const flow = useReactFlow();
+  const firstFit = useRef(true);
+  const drop = useTacticDrop((tactic) => useWorkbench.getState().dropTactic({ tactic }));
+
+  const nodes: FlowNode[] = useMemo(() => {
+    if (!drawn) return [];
+    const { view, boxes } = drawn;
+    return view.nodes.map((n) => {
+      const b = boxes[n.id] ?? { x: 0, y: 0, width: 100, height: 40 };
+      return {
+        id: n.id,
+        type: n.kind === 'group' ? 'sgroup' : n.kind === 'op' ? 'sop' : 'smore',
+        position: { x: b.x, y: b.y },
+        ...(n.parent ? { parentId: n.parent } : {}),
+        data: { node: n, axes: view.axes, selected: isSelected(n, selected) },
+        style: { width: b.width, height: b.height },
+        width: b.width,
+        height: b.height,
+        draggable: false,
+        connectable: false,
+        // containers sit under their children
+        zIndex: n.expanded ? 0 : 1,
+      };
+    });
+  }, [drawn, selected]);
+
+  const edges: Edge[] = useMemo(() => {
+    if (!drawn) return [];
+    return drawn.view.edges.map((e) => ({
+      id: e.id,
+      source: e.source,
+      target: e.target,
+      zIndex: 2,
+      style: { strokeWidth: edgeWidth(e.bytes), stroke: '#8a94a3' },
+      label: undefined,
+      ariaLabel: `${e.values} value(s), ${formatBytes(e.bytes)}`,
+    }));
+  }, [drawn]);
+
+  // fit the whole graph on the first drawing and after a search; keep the viewport otherwise
+  const search = useWorkbench((s) => s.workspace.view.search);
+  useEffect(() => {
+    if (!drawn) return;
+    if (firstFit.current || search) {
+      firstFit.current = false;
+      requestAnimationFrame(() => void flow.fitView({ padding: 0.1, duration: 0 }));
+    }
+    performance.mark('graph-drawn');
+  }, [drawn, flow, search]);
+
+  return (
+    <section
+      className={`graph-view${drop.over ? ' drop-over' : ''}`}
+      data-testid="graph-view"
+      data-ready={drawn ? 'true' : 'false'}
+      data-nodes={drawn?.view.nodes.length ?? 0}
+      data-layout-ms={drawn ? Math.round(drawn.ms) : ''}
+      {...drop.props}
+    >
+      <GraphToolbar view={drawn?.view ?? null} />
+      {error && (
+        <div className="graph-error" role="alert" data-testid="graph-error">
+          {error}
+        </div>
+      )}
+      {!drawn && !error && (
+        <div className="graph-wait">
+          {hasRun ? 'Laying out the graph…' : 'Waiting for the first run…'}
+        </div>
+      )}
+      <ReactFlow
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={NODE_TYPES}
+        nodesDraggable={false}
+        nodesConnectable={false}
+        elementsSelectable={false}
+        minZoom={0.05}
+        maxZoom={2}
+        onlyRenderVisibleElements
+        onNodeClick={(_, node) => {
+          const n = (node as FlowNode).data.node;
+          const sel: Selection | null =
+            n.kind === 'group'
+              ? { kind: 'group', id: n.id }
+              : n.kind === 'op' && n.opId !== undefined
+                ? { kind: 'op', id: n.opId }
+                : null;
+          if (sel) useWorkbench.getState().select(sel);
+        }}
+        onPaneClick={() => useWorkbench.getState().select(null)}
+        proOptions={{ hideAttribution: true }}
+      >
+        <Background gap={24} color="#e6e8ec" />
+        <Controls showInteractive={false} />
+        <MiniMap
+          pannable
+          zoomable
+          nodeColor={(n) => PHASE_COLORS[(n as FlowNode).data.node.phase] ?? '#ddd'}
+        />
+      </ReactFlow>
+      <GraphLegend axes={drawn?.view.axes ?? []} />
     </section>
+  );
+}
+
+function GraphToolbar({ view }: { view: View | null }) {
+  const search = useWorkbench((s) => s.workspace.view.search);
+  const [text, setText] = useState(search);
+  useEffect(() => setText(search), [search]);
+  // the store hears the text once typing pauses: every change is a graph request
+  useEffect(() => {
+    if (text === search) return;
+    const t = setTimeout(() => useWorkbench.getState().setSearch(text), 200);
+    return () => clearTimeout(t);
+  }, [text, search]);
+  const hits = view ? view.nodes.filter((n) => n.match).length : 0;
+  return (
+    <div className="graph-toolbar">
+      <input
+        type="search"
+        className="graph-search"
+        data-testid="graph-search"
+        placeholder="Search scopes, ops, values…"
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') useWorkbench.getState().setSearch(text);
+          if (e.key === 'Escape') setText('');
+        }}
+      />
+      {search && view && (
+        <span className="graph-note" data-testid="graph-hits">
+          {hits} match{hits === 1 ? '' : 'es'}
+        </span>
+      )}
+      {view && view.refused.length > 0 && (
+        <span className="graph-note warn" data-testid="graph-refused">
+          {view.refused.length} group(s) kept closed to stay under {view.nodes.length + 1} nodes
+        </span>
+      )}
+      {view && (
+        <span className="graph-note">
+          {view.nodes.length} nodes · {view.totalOps.toLocaleString('en-US')} ops
+        </span>
+      )}
+      <button
+        className="graph-button"
+        data-testid="graph-collapse-all"
+        onClick={() => useWorkbench.getState().setExpanded([])}
+      >
+        Collapse all
+      </button>
+    </div>
+  );
+}
+
+function GraphLegend({ axes }: { axes: readonly string[] }) {
+  return (
+    <div className="graph-legend" data-testid="graph-legend">
+      {axisColors(axes).map(({ axis, color }) => (
+        <span key={axis} className="legend-item">
+          <span className="legend-swatch" style={{ background: color }} />
+          {axis}
+        </span>
+      ))}
+      <span className="legend-item">
+        <span className="legend-swatch phase-forward" /> forward
+      </span>
+      <span className="legend-item">
+        <span className="legend-swatch phase-backward" /> backward
+      </span>
+      <span className="legend-item">
+        <span className="legend-swatch phase-optimizer" /> optimizer
+      </span>
+      <span className="legend-item">⇄ collectives</span>
+      <span className="legend-item">⚠ conflicts</span>
+    </div>
   );
 }
