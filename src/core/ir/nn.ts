@@ -106,11 +106,17 @@ export function rmsNorm(b: ProgramBuilder, x: Value, scale: Value, eps = 1e-5): 
   return b.mul(b.mul(x, expandBack(b, inv, shape, axis)), scale);
 }
 
-/** Numerically stable softmax along `axis` (default last): exp(x − max) / Σ exp(x − max). */
+/**
+ * Numerically stable softmax along `axis` (default last): exp(x − m) / Σ exp(x − m), m the row
+ * maximum rounded to an integer. Softmax does not depend on the shift, so its gradient through m
+ * is zero; rounding (non-differentiable) says so to autodiff, as JAX's `stop_gradient` on the
+ * maximum does: the backward then never reads x (the score-sized input) for the max's VJP, and
+ * exp(x − m) ≤ e^½ still holds.
+ */
 export function softmax(b: ProgramBuilder, x: Value, axis = -1): Value {
   const shape = x.type.shape;
   const a = axis < 0 ? shape.length + axis : axis;
-  const m = b.reduce(x, [a], 'maximum');
+  const m = b.op1('round_nearest_even', [b.reduce(x, [a], 'maximum')], {});
   const e = b.exp(b.sub(x, expandBack(b, m, shape, a)));
   return b.div(e, expandBack(b, b.sum(e, [a]), shape, a));
 }

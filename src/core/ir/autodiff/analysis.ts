@@ -3,6 +3,7 @@ import type { Op, ValueId } from '../program.ts';
 import type { TensorType } from '../shape.ts';
 import { isNonDifferentiableKind } from './kinds.ts';
 import { readsResults, residualOperands } from './residuals.ts';
+import { softmaxGroups } from './softmax.ts';
 
 /**
  * The three linear sweeps that decide what the backward pass emits, over one block of ops:
@@ -85,13 +86,16 @@ export function residualOps(
     if (key !== undefined && defGroup.get(u) === key) marked.add(u);
     else kept.add(u);
   };
+  // a softmax's backward reads its output alone (softmax.ts), not what its ops' rules would
+  const softmax = softmaxGroups(relevant);
   const out: Op[] = [];
   for (let k = ops.length - 1; k >= 0; k--) {
     const op = ops[k];
     const key = groupOf(op);
     const isRelevant = relevant.has(op);
-    if (isRelevant) for (const i of residualOperands(op)) use(op.operands[i], key);
-    const readsOwn = isRelevant && readsResults(op);
+    const fused = softmax.get(op);
+    if (isRelevant && !fused) for (const i of residualOperands(op)) use(op.operands[i], key);
+    const readsOwn = isRelevant && (fused ? fused.div === op : readsResults(op));
     const live = key !== undefined && (readsOwn || op.results.some((r) => marked.has(r)));
     if (!live) {
       if (readsOwn) for (const r of op.results) kept.add(r);

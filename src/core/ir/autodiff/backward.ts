@@ -4,6 +4,7 @@ import { typeEqual, typeToString } from '../shape.ts';
 import { activeValues, relevantOps, residualOps } from './analysis.ts';
 import { opsReemit } from './reemit.ts';
 import { readsResults, residualOperands } from './residuals.ts';
+import { softmaxGroups, softmaxVjp } from './softmax.ts';
 import { vjpRuleOf } from './vjp-rules.ts';
 import { vjpError, type Block, type VjpContext } from './vjp-rule.ts';
 import type { SavedLoop } from './while-augment.ts';
@@ -41,6 +42,7 @@ export function backwardSweep(
   opts: SweepOptions,
 ): void {
   const { b } = env;
+  const softmax = softmaxGroups(relevant);
   for (let k = relevant.length - 1; k >= 0; k--) {
     const op = relevant[k];
     const cts = op.results.map((r) => ct.get(r));
@@ -48,6 +50,15 @@ export function backwardSweep(
     const wants = op.operands.map((o) => active.has(o));
     if (!wants.some(Boolean)) continue; // e.g. the op defining a wrt value that is not an input
     opts.before?.(op);
+    const group = softmax.get(op);
+    if (group?.div === op && active.has(group.exp.operands[0])) {
+      // the whole softmax at once; its other ops then receive no cotangent and are skipped
+      const p = opts.primal(op, op.results[0]);
+      b.atScope(op.scope, () =>
+        ctAccumulate(b, ct, group.exp, 0, softmaxVjp(b, group, p, cts[0]!)),
+      );
+      continue;
+    }
     const rule = vjpRuleOf({ op });
     b.atScope(op.scope, () => {
       const out = rule(ruleContext(env, op, cts, wants, opts));
