@@ -101,12 +101,12 @@ describe('compute cost (roofline with efficiencies)', () => {
     close(e, M.launchS + (4 * 1024) / (1e12 * M.memEff));
   });
 
-  it('keeps an elementwise result with several fusible or reducing consumers on chip, not one a matmul reads', () => {
+  it('keeps an elementwise result with several fusible consumers on chip, not one a matmul reads', () => {
     const b = new ProgramBuilder('multi');
     const x = b.input('x', [64, 64], 'f32', 'data');
     const y = b.input('y', [64, 64], 'f32', 'data');
     const s = b.add(x, y);
-    const mean = b.sum(s, [1]);
+    const mean = b.sum(b.exp(s), [1]);
     const t = b.tanh(s);
     const u = b.mul(x, y);
     const mm = b.dotGeneral(u, t, {
@@ -119,10 +119,25 @@ describe('compute cost (roofline with efficiencies)', () => {
     b.output('mm', mm);
     const p = b.build();
     const f = fusionInfo(p);
-    expect(f.onChip[s.id]).toBe(1); // read by reduce and tanh: recomputed in both fusions
+    expect(f.onChip[s.id]).toBe(1); // read by exp and tanh: recomputed in both fusions
     expect(f.onChip[t.id]).toBe(0); // a matmul operand is materialised
     expect(f.onChip[u.id]).toBe(0);
     expect(f.onChip[mean.id]).toBe(0); // reductions write their result
+  });
+
+  it('materialises a value a reduction reads when it has other readers (multi-output fusion)', () => {
+    const b = new ProgramBuilder('multi-output');
+    const x = b.input('x', [64, 64], 'f32', 'data');
+    const s = b.add(x, x);
+    const alone = b.exp(x);
+    const sum = b.sum(s, [1]); // s: read by the reduction and by tanh below
+    const sumAlone = b.sum(alone, [1]); // exp(x): read by the reduction only
+    b.output('t', b.tanh(s));
+    b.output('sum', sum);
+    b.output('sumAlone', sumAlone);
+    const f = fusionInfo(b.build());
+    expect(f.onChip[s.id]).toBe(0);
+    expect(f.onChip[alone.id]).toBe(1);
   });
 
   it('counts the FLOPs opFlops counts, op by op, over a whole training step', () => {

@@ -124,10 +124,13 @@ for (const k of ['slice', 'dynamic_slice', 'shard_slice', 'gather', 'concatenate
 CLS.set('dynamic_update_slice', Cls.Update);
 
 /**
- * Facts about a whole program the per-op cost needs: each value's bytes, and which values never
- * reach HBM. A fusible op's result stays on chip when every consumer is fusible or a reduction:
- * XLA folds the producer into each consumer's fusion (recomputing it there if it has several),
- * so only fusion inputs (matmul results, parameters, reductions…) and outputs touch memory.
+ * Facts about a whole program the per-op cost (and the memory model) needs: each value's bytes,
+ * and which values never reach HBM. A fusible op's result stays on chip when every consumer is
+ * fusible or a reduction: XLA folds the producer into each consumer's fusion (recomputing it
+ * there if it has several), so only fusion inputs (matmul results, parameters, reductions…) and
+ * outputs touch memory. One exception: a value a reduction reads that has other users too is
+ * written once by a multi-output reduction fusion (a LayerNorm's input, the residual stream)
+ * rather than recomputed by every user.
  */
 export interface FusionInfo {
   readonly bytes: Float64Array;
@@ -143,36 +146,53 @@ export function fusionInfo(p: Program, sizes: ValueSizes = valueSizes(p)): Fusio
   // set where a fusible op defines a value, cleared at any consumer that would read it from HBM
   // (SSA: a value's definition comes before its uses, so one pass in program order suffices)
   const onChip = new Uint8Array(n);
+  const uses = new Uint32Array(n);
+  for (const f of p.funcs.values()) countUses(f.ops, uses);
+  countUses(p.main.ops, uses);
   let maxOp = -1;
   for (const f of p.funcs.values()) {
-    maxOp = Math.max(maxOp, visitFusion(f.ops, onChip));
+    maxOp = Math.max(maxOp, visitFusion(f.ops, onChip, uses));
     for (const v of f.results) onChip[v] = 0;
   }
-  maxOp = Math.max(maxOp, visitFusion(p.main.ops, onChip));
+  maxOp = Math.max(maxOp, visitFusion(p.main.ops, onChip, uses));
   for (const o of p.outputs) onChip[o.value] = 0;
   return { bytes: sizes.bytes, numel: sizes.numel, onChip, opIdBound: maxOp + 1 };
 }
 
+/** How many ops read each value (an op reading it twice counts once), regions included. */
+function countUses(ops: readonly Op[], uses: Uint32Array): void {
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i];
+    const operands = op.operands;
+    for (let k = 0; k < operands.length; k++)
+      if (operands.indexOf(operands[k]) === k) uses[operands[k]]++;
+    const regions = op.regions;
+    for (let k = 0; k < regions.length; k++) countUses(regions[k].ops, uses);
+  }
+}
+
 /** Returns the largest op id met. */
-function visitFusion(ops: readonly Op[], onChip: Uint8Array): number {
+function visitFusion(ops: readonly Op[], onChip: Uint8Array, uses: Uint32Array): number {
   let maxOp = -1;
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
     if (op.id > maxOp) maxOp = op.id;
     const c = CLS.get(op.kind)!;
-    if (c !== Cls.Fusible && c !== Cls.Reduce) {
-      const operands = op.operands;
+    const operands = op.operands;
+    if (c !== Cls.Fusible && c !== Cls.Reduce)
       for (let k = 0; k < operands.length; k++) onChip[operands[k]] = 0;
-    }
+    else if (c === Cls.Reduce)
+      for (let k = 0; k < operands.length; k++) if (uses[operands[k]] > 1) onChip[operands[k]] = 0;
     const regions = op.regions;
     for (let k = 0; k < regions.length; k++) {
       const r = regions[k];
-      const m = visitFusion(r.ops, onChip);
+      const m = visitFusion(r.ops, onChip, uses);
       if (m > maxOp) maxOp = m;
       const yields = r.yields;
       for (let j = 0; j < yields.length; j++) onChip[yields[j]] = 0;
     }
-    if (c === Cls.Fusible) {
+    // an iota costs nothing and is generated inside each fusion that reads it
+    if (c === Cls.Fusible || op.kind === 'iota') {
       const results = op.results;
       for (let k = 0; k < results.length; k++) onChip[results[k]] = 1;
     }

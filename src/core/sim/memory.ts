@@ -2,6 +2,7 @@ import type { Op, Program, Region, ValueId } from '../ir/program.ts';
 import type { Mesh } from '../mesh/mesh.ts';
 import { meshDeviceCount } from '../mesh/mesh.ts';
 import type { SpmdProgram } from '../spmd/lower.ts';
+import { fusionInfo } from './compute-cost.ts';
 import { valueSizes, type ValueSizes } from './value-sizes.ts';
 
 /** Bytes by what they hold, at one point of the program. */
@@ -92,6 +93,10 @@ function analyse(spmd: SpmdProgram, global: Program, sizes?: ValueSizes): Analys
   const p = spmd.program;
   const pv = p.values;
   const n = pv.length;
+  const valueBytes = (sizes ?? valueSizes(p)).bytes;
+  const { onChip } = fusionInfo(p, sizes);
+  const producer: (Op | undefined)[] = new Array(n);
+  const sourcesOf = fusedSources(onChip, producer);
   const cat = new Uint8Array(n).fill(TEMP);
   const lastUse = new Int32Array(n).fill(NEVER);
   const mainIndex = new Int32Array(n).fill(-1);
@@ -123,6 +128,11 @@ function analyse(spmd: SpmdProgram, global: Program, sizes?: ValueSizes): Analys
         const o = operands[k];
         lastUse[o] = i;
         if (later) flags[o] |= FLAG_READ_LATER;
+        if (onChip[o])
+          for (const s of sourcesOf(o)) {
+            lastUse[s] = i;
+            if (later) flags[s] |= FLAG_READ_LATER;
+          }
       }
       const rflags =
         (op.phase === 'forward' && !op.remat ? FLAG_FORWARD : 0) |
@@ -134,6 +144,7 @@ function analyse(spmd: SpmdProgram, global: Program, sizes?: ValueSizes): Analys
         const r = results[k];
         flags[r] |= rflags;
         defOp[r] = op.id;
+        producer[r] = op;
         if (isMain) mainIndex[r] = i;
       }
       const regions = op.regions;
@@ -156,7 +167,8 @@ function analyse(spmd: SpmdProgram, global: Program, sizes?: ValueSizes): Analys
   for (const f of p.funcs.values()) visit(f.ops, f.results, false);
 
   const gv = global.values;
-  const bytes = (sizes ?? valueSizes(p)).bytes;
+  // a fused value never occupies a buffer of its own: its sources pay for it (above)
+  const bytes = Float64Array.from(valueBytes, (b, v) => (onChip[v] ? 0 : b));
   for (let l = 0; l < n; l++) {
     const v = pv[l];
     if (v.role !== undefined) {
@@ -187,6 +199,31 @@ function analyse(spmd: SpmdProgram, global: Program, sizes?: ValueSizes): Analys
   return { cat, bytes, lastUse, mainIndex };
 }
 
+/**
+ * The buffers a fused value is recomputed from: XLA recomputes an elementwise value inside each
+ * consumer's fusion (compute-cost.ts `fusionInfo`), so reading it keeps alive, instead, the
+ * materialised values its fused producers read (a GeLU's backward keeps the matmul result the
+ * GeLU started from, not tanh(·) and the other intermediates). Memoised per value.
+ */
+function fusedSources(
+  onChip: Uint8Array,
+  producer: readonly (Op | undefined)[],
+): (v: ValueId) => readonly ValueId[] {
+  const memo = new Map<ValueId, readonly ValueId[]>();
+  const sourcesOf = (v: ValueId): readonly ValueId[] => {
+    let out = memo.get(v);
+    if (out) return out;
+    const set = new Set<ValueId>();
+    for (const o of producer[v]?.operands ?? [])
+      if (!onChip[o]) set.add(o);
+      else for (const s of sourcesOf(o)) set.add(s);
+    out = [...set];
+    memo.set(v, out);
+    return out;
+  };
+  return sourcesOf;
+}
+
 /** The category of one local value (see `memoryCategories`). */
 export function memoryCategory(spmd: SpmdProgram, global: Program, local: ValueId): MemoryCategory {
   return MEMORY_CATEGORIES[memoryCategories(spmd, global)[local]];
@@ -200,8 +237,12 @@ interface BlockPeak {
 
 /**
  * Peak memory from buffer liveness over the per-device program, ops in program order (the order the
- * simulator schedules them in; no reordering, no fusion, no in-place reuse of elementwise operands):
+ * simulator schedules them in; no reordering, no in-place reuse of elementwise operands), with the
+ * fusion model of the compute cost (`fusionInfo`):
  *
+ * - a value that stays on chip (an elementwise result whose consumers are all fusions) takes no
+ *   buffer; each use of it keeps alive the materialised values it is recomputed from instead
+ *   (`fusedSources`), which is what XLA's fusion keeps for the backward pass;
  * - program inputs are live throughout, except donated ones (an output `aliases` them): those live
  *   until their last use or until the output replacing them is made, whichever is later, and the
  *   output takes over their buffer when they die at its op (the new parameter replaces the old);
