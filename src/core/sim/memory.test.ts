@@ -250,9 +250,14 @@ describe('activation memory per transformer layer (Korthikanti et al. 2022; simu
   const ABS2 = A * B * S * S;
 
   /** Activations at the peak (the start of the backward) of a `layers`-layer model. */
-  const activations = (layers: number, meshText: string, schedule: string): number => {
+  const activations = (
+    layers: number,
+    meshText: string,
+    schedule: string,
+    remat = 'none',
+  ): number => {
     const g = buildModel(
-      `gpt:layers=${layers},d_model=${H},heads=${A},vocab=64,seq=${S},batch=${B}`,
+      `gpt:layers=${layers},d_model=${H},heads=${A},vocab=64,seq=${S},batch=${B},remat=${remat}`,
     );
     const mesh = parseMesh(meshText);
     const { spmd } = partitionProgram(g, mesh, schedule ? parseSchedule(schedule) : []);
@@ -261,8 +266,8 @@ describe('activation memory per transformer layer (Korthikanti et al. 2022; simu
     return prof.breakdown.activations;
   };
   /** One layer: the 2-layer model minus the 1-layer one (embeddings, final norm, loss cancel). */
-  const perLayer = (meshText: string, schedule: string) =>
-    activations(2, meshText, schedule) - activations(1, meshText, schedule);
+  const perLayer = (meshText: string, schedule: string, remat = 'none') =>
+    activations(2, meshText, schedule, remat) - activations(1, meshText, schedule, remat);
 
   /**
    * Korthikanti et al. count, per layer, what Megatron's kernels keep for the backward (bytes,
@@ -305,6 +310,16 @@ describe('activation memory per transformer layer (Korthikanti et al. 2022; simu
     const formula = korthikantiNoDropout(t);
     near('MP+SP per-layer activations', measured, formula + stats(t), 1e-4);
     expect(Math.abs(measured - formula - stats(t))).toBeLessThanOrEqual(within);
+  });
+
+  it('TP + SP with selective recompute (the attention core): 32SbH/t, Korthikanti’s 34SbH/t less dropout', () => {
+    const t = 4;
+    const measured = perLayer(`model=${t}`, 'MP(model),SP(model)', 'selective');
+    near('MP+SP+selective per-layer activations', measured, (32 * SBH) / t + stats(t), 1e-4);
+  });
+
+  it('full recompute keeps the layer input alone: 2SbH per layer', () => {
+    near('full-remat per-layer activations', perLayer('model=1', '', 'full'), 2 * SBH, 1e-4);
   });
 });
 
