@@ -9,3 +9,5 @@ export { MAX_NODES } from './types.ts';
 export { axisColor, axisColors, AXIS_PALETTE, UNKNOWN_AXIS_COLOR } from './axis-colors.ts';
 export { buildGraphView } from './graph-view.ts';
 export { inspect } from './inspect.ts';
+export { meshLayout, MAX_DRAWN_DEVICES } from './mesh-layout.ts';
+export type { MeshLayout, MeshAxisInfo, MeshCell, MeshLink, MeshRect } from './mesh-layout.ts';
