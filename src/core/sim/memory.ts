@@ -2,7 +2,7 @@ import type { Op, Program, Region, ValueId } from '../ir/program.ts';
 import type { Mesh } from '../mesh/mesh.ts';
 import { meshDeviceCount } from '../mesh/mesh.ts';
 import type { SpmdProgram } from '../spmd/lower.ts';
-import { fusionInfo } from './compute-cost.ts';
+import { fusionInfo, type FusionInfo } from './compute-cost.ts';
 import { valueSizes, type ValueSizes } from './value-sizes.ts';
 
 /** Bytes by what they hold, at one point of the program. */
@@ -89,12 +89,17 @@ interface Analysis {
 const NEVER = -1;
 const END = 0x7fffffff;
 
-function analyse(spmd: SpmdProgram, global: Program, sizes?: ValueSizes): Analysis {
+function analyse(
+  spmd: SpmdProgram,
+  global: Program,
+  sizes?: ValueSizes,
+  fusion?: FusionInfo,
+): Analysis {
   const p = spmd.program;
   const pv = p.values;
   const n = pv.length;
   const valueBytes = (sizes ?? valueSizes(p)).bytes;
-  const { onChip } = fusionInfo(p, sizes);
+  const { onChip } = fusion ?? fusionInfo(p, sizes);
   const producer: (Op | undefined)[] = new Array(n);
   const sourcesOf = fusedSources(onChip, producer);
   const cat = new Uint8Array(n).fill(TEMP);
@@ -209,16 +214,21 @@ function fusedSources(
   onChip: Uint8Array,
   producer: readonly (Op | undefined)[],
 ): (v: ValueId) => readonly ValueId[] {
-  const memo = new Map<ValueId, readonly ValueId[]>();
+  // by value id; lists are short (a handful of matmul results, inputs, statistics), so a linear
+  // `includes` dedupes them faster than a Set would
+  const memo: (readonly ValueId[] | undefined)[] = new Array(onChip.length);
   const sourcesOf = (v: ValueId): readonly ValueId[] => {
-    let out = memo.get(v);
-    if (out) return out;
-    const set = new Set<ValueId>();
-    for (const o of producer[v]?.operands ?? [])
-      if (!onChip[o]) set.add(o);
-      else for (const s of sourcesOf(o)) set.add(s);
-    out = [...set];
-    memo.set(v, out);
+    const hit = memo[v];
+    if (hit) return hit;
+    const out: ValueId[] = [];
+    const operands = producer[v]?.operands ?? [];
+    for (let k = 0; k < operands.length; k++) {
+      const o = operands[k];
+      if (!onChip[o]) {
+        if (!out.includes(o)) out.push(o);
+      } else for (const s of sourcesOf(o)) if (!out.includes(s)) out.push(s);
+    }
+    memo[v] = out;
     return out;
   };
   return sourcesOf;
@@ -256,17 +266,19 @@ interface BlockPeak {
  *   the like are not walked (scalars, fused in practice).
  *
  * Shardings are even today, so every device has the same program and the same peak. `sizes`, the
- * values' sizes (value-sizes.ts), may be passed when the caller has them already.
+ * values' sizes (value-sizes.ts), and `fusion` (`fusionInfo`) may be passed when the caller has
+ * them already.
  */
 export function memoryProfile(
   spmd: SpmdProgram,
   global: Program,
   mesh: Mesh,
   sizes?: ValueSizes,
+  fusion?: FusionInfo,
 ): MemoryProfile {
   const p = spmd.program;
   const n = p.values.length;
-  const { cat, bytes, lastUse, mainIndex } = analyse(spmd, global, sizes);
+  const { cat, bytes, lastUse, mainIndex } = analyse(spmd, global, sizes, fusion);
 
   // donation: the input an output replaces, and the op of main that makes that output
   const donatedBy = new Int32Array(n).fill(-1); // input id → output value id

@@ -84,7 +84,7 @@ export function simulate(
     { overlap, sink: opts.sink, opIdBound: fusion.opIdBound },
   );
 
-  const memory = opts.memory ?? memoryProfile(spmd, program, mesh, sizes);
+  const memory = opts.memory ?? memoryProfile(spmd, program, mesh, sizes, fusion);
   if (opts.sink) {
     const n = Math.min(memory.timeline.length, sched.mainOpEndS.length);
     // at the latest end so far: a free op (reshape) may finish before the op listed above it
