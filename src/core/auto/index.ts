@@ -14,7 +14,7 @@ import { Evaluator, figuresOf, simulateSchedule } from './evaluate.ts';
 import { better } from './goal.ts';
 import { proxyFor } from './proxy.ts';
 import { seededRandom } from './rng.ts';
-import { runExhaustive, runMcts, SearchRun, startPoint } from './search.ts';
+import { polish, runExhaustive, runMcts, SearchRun, startPoint } from './search.ts';
 import { DecisionSpace } from './space.ts';
 import { AutoError, type AutoGoal, type AutoOptions, type AutoResult } from './types.ts';
 
@@ -61,8 +61,10 @@ export function autoPartition(
     onProgress: options.onProgress,
   });
   if (axes.length > 0) {
-    if ((options.method ?? 'mcts') === 'mcts') runMcts(run, seededRandom(options.seed ?? 1));
-    else runExhaustive(run);
+    if ((options.method ?? 'mcts') === 'mcts') {
+      runMcts(run, seededRandom(options.seed ?? 1));
+      polish(run);
+    } else runExhaustive(run);
   }
   // the finalists (only the best when there is no proxy) on the real program
   const candidates = run.finalists.length ? run.finalists : [{ tactics: prefix }];

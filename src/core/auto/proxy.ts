@@ -42,8 +42,8 @@ export function specWithLayers(program: Program, layers: number): string | undef
  * undefined when the program is small, not from the zoo, or not exactly repeated: the op and
  * value counts of the real program must be those the two proxies extrapolate to.
  */
-export function proxyFor(program: Program): Proxy | undefined {
-  if (program.main.ops.length < PROXY_MIN_OPS) return undefined;
+export function proxyFor(program: Program, minOps = PROXY_MIN_OPS): Proxy | undefined {
+  if (program.main.ops.length < minOps) return undefined;
   const config = program.meta.config as Record<string, unknown> | undefined;
   const full = config?.layers;
   if (typeof full !== 'number') return undefined;
