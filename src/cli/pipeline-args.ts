@@ -13,6 +13,7 @@ import { partitionProgram, type Partitioned } from '../core/spmd/partition.ts';
 import { parseSchedule, scheduleFromJson } from '../core/tactics/schedule.ts';
 import { TacticError, type Tactic } from '../core/tactics/tactic.ts';
 import { UsageError } from './errors.ts';
+import { importModelFile, isModelFile } from './model-file.ts';
 
 /** The options every pipeline command (partition, simulate) declares the same way. */
 export const PIPELINE_OPTIONS = {
@@ -20,7 +21,7 @@ export const PIPELINE_OPTIONS = {
     type: 'string',
     short: 'm',
     valueName: 'SPEC',
-    description: 'model preset or spec',
+    description: 'model preset or spec, or a StableHLO file (FILE.mlir)',
     required: true,
   },
   mesh: {
@@ -52,8 +53,10 @@ function asUsage<T>(option: string, errorType: new (...args: never[]) => Error, 
   }
 }
 
-/** A model spec; a bad one is the user's typo: a usage error with the zoo's own message (it names the key). */
+/** A model spec; a bad one is the user's typo: a usage error with the zoo's own message (it names the key).
+ *  A path to StableHLO text (.mlir, .stablehlo, .txt) imports that program instead. */
 export function modelArg(spec: string): Program {
+  if (isModelFile(spec)) return importModelFile(spec).program;
   try {
     return buildModel(parseModelSpec(spec));
   } catch (e) {

@@ -1,0 +1,208 @@
+import { describe, expect, it } from 'vitest';
+import { hostTensor } from '../../ir/host-tensor.ts';
+import { evaluate } from '../../ir/interpreter.ts';
+import { forEachOpDeep, type Op, type Program } from '../../ir/program.ts';
+import { programStats } from '../../ir/stats.ts';
+import { verifyProgram } from '../../ir/verifier.ts';
+import { StableHloParseError } from './errors.ts';
+import { FIXTURES, fixtureRun, fixtureText } from './fixtures.test-util.ts';
+import { importStableHlo } from './import.ts';
+
+function ops(p: Program): Op[] {
+  const out: Op[] = [];
+  forEachOpDeep(p.main.ops, (op) => out.push(op));
+  return out;
+}
+
+function importFixture(name: string) {
+  return importStableHlo(fixtureText(name));
+}
+
+describe('importStableHlo on programs printed by JAX', () => {
+  it.each(FIXTURES)(
+    '%s: the imported program passes the verifier and computes what JAX computed',
+    (name) => {
+      const { program, report } = importFixture(name);
+      expect(verifyProgram(program)).toEqual([]);
+      expect(report.opaque).toEqual([]);
+      const run = fixtureRun(name);
+      const inputs = program.main.params.map((id, i) => {
+        const t = program.values[id].type;
+        expect(t.shape).toEqual(run.inputs[i].shape);
+        return hostTensor(t.shape, t.dtype, run.inputs[i].data);
+      });
+      const outs = evaluate(program, inputs);
+      expect(outs.length).toBe(run.outputs.length);
+      outs.forEach((o, k) => {
+        const want = run.outputs[k].data;
+        o.data.forEach((x, j) =>
+          expect(Math.abs(x - want[j])).toBeLessThan(1e-4 + 1e-4 * Math.abs(want[j])),
+        );
+      });
+    },
+  );
+
+  it('MLP training step: parameters, matmuls and the donated outputs in closed form', () => {
+    const { program, report } = importFixture('mlp_train');
+    const stats = programStats(program);
+    // wi [8,16], bi [16], wo [16,8]
+    expect(stats.params).toBe(8 * 16 + 16 + 16 * 8);
+    // batch 4: two forward matmuls, three backward (dwo, dh, dwi): 2·4·8·16 FLOPs each
+    expect(ops(program).filter((o) => o.kind === 'dot_general').length).toBe(5);
+    expect(stats.matmulFlops).toBe(5 * 2 * 4 * 8 * 16);
+    expect(report.training).toBe(true);
+    expect(report.inputs.map((i) => [i.name, i.role])).toEqual([
+      ['params/mlp/bi', 'param'],
+      ['params/mlp/wi', 'param'],
+      ['params/mlp/wo', 'param'],
+      ['x', 'data'],
+      ['y', 'data'],
+    ]);
+    expect(program.outputs.map((o) => [o.name, o.aliases])).toEqual([
+      ['result/0/mlp/bi', 0],
+      ['result/0/mlp/wi', 1],
+      ['result/0/mlp/wo', 2],
+      ['result/1', undefined],
+    ]);
+  });
+
+  it('transformer with Adam: parameter count, roles, scopes and phases from the locations', () => {
+    const { program, report } = importFixture('transformer_adam');
+    // V=8, D=8, FF=8, one layer: embed + unembed + 4 attention + 2 MLP matrices + 2 norms
+    expect(programStats(program).params).toBe(8 * 8 * 2 + 4 * 8 * 8 + 2 * 8 * 8 + 2 * 8);
+    const roles = new Map(report.inputs.map((i) => [i.path, i.role]));
+    expect(roles.get("params['layers_0']['attn']['wq']")).toBe('param');
+    expect(roles.get("opt_state['mu']['embed']")).toBe('optState');
+    expect(roles.get("opt_state['count']")).toBe('optState');
+    expect(report.inputs.filter((i) => i.role === 'data').map((i) => i.name)).toEqual([
+      'tok',
+      'labels',
+    ]);
+    const all = ops(program);
+    const scopes = new Set(all.map((o) => o.scope));
+    expect(scopes).toContain('layers_0/attn');
+    expect(scopes).toContain('layers_0/mlp');
+    const dotPhases = new Set(all.filter((o) => o.kind === 'dot_general').map((o) => o.phase));
+    expect([...dotPhases].sort()).toEqual(['backward', 'forward']);
+    expect(all.some((o) => o.phase === 'optimizer' && o.kind === 'sqrt')).toBe(true);
+    // the embedding lookup and its transpose
+    expect(all.filter((o) => o.kind === 'gather').length).toBe(1);
+    expect(all.filter((o) => o.kind === 'scatter').length).toBe(1);
+    expect(report.outputs.filter((o) => o.aliases !== undefined).length).toBe(
+      report.inputs.length - 2,
+    );
+  });
+
+  it('scan over layers: the while loop gets its trip count from the counter pattern', () => {
+    const { program, report } = importFixture('scan_layers');
+    const loops = ops(program).filter((o) => o.kind === 'while');
+    expect(loops.map((o) => (o.attrs as { tripCount: number }).tripCount)).toEqual([3]);
+    expect(report.whileTripCountsAssumed).toEqual([]);
+    // three iterations of a [2,8]x[8,8] matmul
+    expect(programStats(program).matmulFlops).toBe(3 * 2 * 2 * 8 * 8);
+  });
+
+  it('CNN: convolutions with their dimension numbers and windows, forward and backward', () => {
+    const { program } = importFixture('cnn_train');
+    expect(programStats(program).params).toBe(3 * 3 * 2 * 4 + 4 + 3 * 3 * 4 * 4 + 4 * 3);
+    expect(ops(program).filter((o) => o.kind === 'convolution').length).toBe(5);
+  });
+
+  it('MoE: the expert einsums keep the experts scope (what EP selects)', () => {
+    const { program } = importFixture('moe_train');
+    const experts = ops(program).filter(
+      (o) => o.scope === 'moe/experts' && o.kind === 'dot_general',
+    );
+    // forward: the expert FFN's two einsums; backward: dwo, dh and dwi (x is data: no dx)
+    expect(experts.length).toBe(5);
+  });
+
+  it('a with_sharding_constraint is an identity that names the pinned value', () => {
+    const { program, report } = importFixture('mlp_sdy');
+    expect(report.annotations.map((a) => [a.target, a.dialect])).toEqual([
+      ['input', 'sdy'],
+      ['input', 'sdy'],
+      ['input', 'sdy'],
+      ['input', 'sdy'],
+      ['input', 'sdy'],
+      ['constraint', 'sdy'],
+    ]);
+    const pinned = report.annotations[5];
+    expect(program.values[pinned.value].name).toBe('sharding_constraint_0');
+    expect(ops(program).some((o) => o.kind === 'custom_call')).toBe(false);
+  });
+});
+
+const HEADER =
+  'module @m {\n  func.func public @main(%arg0: tensor<4xf32> loc("x")) -> tensor<4xf32> {\n';
+
+function wrap(body: string): string {
+  return `${HEADER}${body}\n  }\n}\n`;
+}
+
+function parseError(text: string): StableHloParseError {
+  try {
+    importStableHlo(text);
+  } catch (e) {
+    if (e instanceof StableHloParseError) return e;
+    throw e;
+  }
+  throw new Error('expected a StableHloParseError');
+}
+
+describe('importStableHlo on ops it cannot map and on malformed text', () => {
+  it('keeps chlo and unknown ops as opaque ops with their result types, and reports them', () => {
+    const { program, report } = importStableHlo(
+      wrap(
+        [
+          '    %0 = chlo.lgamma %arg0 : tensor<4xf32> -> tensor<4xf32>',
+          '    %1 = "acme.frob"(%0) {k = 3 : i64} : (tensor<4xf32>) -> tensor<4xf32>',
+          '    return %1 : tensor<4xf32>',
+        ].join('\n'),
+      ),
+    );
+    expect(report.opaque.map((o) => [o.name, o.line])).toEqual([
+      ['chlo.lgamma', 3],
+      ['acme.frob', 4],
+    ]);
+    const calls = ops(program).filter((o) => o.kind === 'custom_call');
+    expect(calls.map((o) => (o.attrs as { callTarget: string }).callTarget)).toEqual([
+      'chlo.lgamma',
+      'acme.frob',
+    ]);
+  });
+
+  it('a missing type gives line, column and what was expected', () => {
+    const e = parseError(
+      wrap('    %0 = stablehlo.add %arg0, %arg0 :\n    return %0 : tensor<4xf32>'),
+    );
+    expect(e.line).toBe(4);
+    expect(e.message).toBe(
+      "StableHLO 4:5: unexpected 'return' (expected a type such as tensor<4x8xf32>)",
+    );
+  });
+
+  it('a use of an undefined value names it', () => {
+    const e = parseError(
+      wrap('    %0 = stablehlo.add %arg0, %nope : tensor<4xf32>\n    return %0 : tensor<4xf32>'),
+    );
+    expect(e.message).toBe(
+      'StableHLO 3:5: use of undefined value %nope (expected a value defined before its use)',
+    );
+  });
+
+  it('types that do not agree are reported at the op, with the IR rule', () => {
+    const e = parseError(
+      wrap(
+        '    %0 = stablehlo.reshape %arg0 : (tensor<4xf32>) -> tensor<3xf32>\n    return %0 : tensor<3xf32>',
+      ),
+    );
+    expect(e.line).toBe(3);
+    expect(e.reason).toMatch(/^stablehlo\.reshape: reshape: cannot reshape \[4\]/);
+  });
+
+  it('an unclosed module and text with no function are errors, not crashes', () => {
+    expect(parseError('module @m {').reason).toBe('module body is not closed');
+    expect(parseError('').reason).toBe('no function in the module');
+  });
+});
