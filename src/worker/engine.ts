@@ -2,7 +2,7 @@
 // workspace at a time, keeping what the next run can reuse (the built program per model spec,
 // the last ScheduleResult so an edited tactic re-runs only the suffix). Pure TypeScript without
 // DOM or worker APIs, so vitest drives it in Node exactly as the worker does.
-import { programStats, type Program } from '../core/ir/index.ts';
+import { forEachOpDeep, programStats, type Phase, type Program } from '../core/ir/index.ts';
 import { hardwareByName, type Hardware } from '../core/mesh/hardware.ts';
 import { meshDeviceCount, meshToString, parseMesh, type Mesh } from '../core/mesh/mesh.ts';
 import { defaultTopology, parseTopology, type Topology } from '../core/mesh/topology.ts';
@@ -38,6 +38,7 @@ import type {
 /** Timeline slices sent to the page at most (a 96-layer step has far fewer drawn at once). */
 export const MAX_SLICES = 400_000;
 const PROGRAM_CACHE = 4;
+const PHASES: readonly Phase[] = ['forward', 'backward', 'optimizer'];
 
 class PlacedError extends Error {
   constructor(
@@ -284,9 +285,14 @@ function timelinePacker(spmd: SpmdProgram) {
   const names = new Map<string, number>();
   const scopes = new Map<string, number>();
   const collectiveOfOp = new Map<number, number>();
-  const records = spmd.collectives.filter((c) => c.kind !== 'slice');
-  records.forEach((c, i) => collectiveOfOp.set(c.opId, i));
+  // indices are into spmd.collectives (slices included), as the views' InspectTarget has them
+  const records = spmd.collectives
+    .map((c, index) => ({ c, index }))
+    .filter(({ c }) => c.kind !== 'slice');
+  for (const { c, index } of records) collectiveOfOp.set(c.opId, index);
   const memory: number[] = [];
+  const phaseOf = new Map<number, number>();
+  forEachOpDeep(spmd.program.main.ops, (o) => phaseOf.set(o.id, PHASES.indexOf(o.phase)));
   let cap = 1024;
   let n = 0;
   let track = new Uint8Array(cap);
@@ -296,6 +302,7 @@ function timelinePacker(spmd: SpmdProgram) {
   let op = new Int32Array(cap);
   let coll = new Int32Array(cap);
   let scope = new Uint32Array(cap);
+  let phase = new Uint8Array(cap);
   const grow = () => {
     cap *= 2;
     const g = <A extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(
@@ -313,6 +320,7 @@ function timelinePacker(spmd: SpmdProgram) {
     op = g(op, (k) => new Int32Array(k));
     coll = g(coll, (k) => new Int32Array(k));
     scope = g(scope, (k) => new Uint32Array(k));
+    phase = g(phase, (k) => new Uint8Array(k));
   };
   const intern = (m: Map<string, number>, s: string, max: number) => {
     let i = m.get(s);
@@ -334,6 +342,7 @@ function timelinePacker(spmd: SpmdProgram) {
       op[n] = opId;
       coll[n] = tr === COMPUTE_TRACK ? -1 : (collectiveOfOp.get(opId) ?? -1);
       scope[n] = intern(scopes, typeof args?.scope === 'string' ? args.scope : '', 1 << 30);
+      phase[n] = phaseOf.get(opId) ?? 0;
       n++;
     },
     counter(_name, tS, value) {
@@ -354,11 +363,13 @@ function timelinePacker(spmd: SpmdProgram) {
         collective: coll.slice(0, n),
         scope: scope.slice(0, n),
         scopes: [...scopes.keys()],
+        phases: PHASES,
+        phase: phase.slice(0, n),
         memory: Float64Array.from(memory),
       };
     },
     collectives(topo: Topology): CollectiveSummary[] {
-      return records.map((c, index) => ({
+      return records.map(({ c, index }) => ({
         index,
         kind: c.kind,
         axes: c.axes,

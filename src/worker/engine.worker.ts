@@ -9,9 +9,17 @@ const session = new EngineSession();
 function transferred(out: RunOutcome): RunOutcome {
   if (!out.ok) return out;
   const t = out.result.timeline;
-  const buffers = [t.track, t.name, t.start, t.dur, t.op, t.collective, t.scope, t.memory].map(
-    (a) => a.buffer as ArrayBuffer,
-  );
+  const buffers = [
+    t.track,
+    t.name,
+    t.start,
+    t.dur,
+    t.op,
+    t.collective,
+    t.scope,
+    t.phase,
+    t.memory,
+  ].map((a) => a.buffer as ArrayBuffer);
   return Comlink.transfer(out, buffers);
 }
 

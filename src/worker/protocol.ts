@@ -49,6 +49,7 @@ export interface RunError {
 }
 
 export interface CollectiveSummary {
+  /** Index in the SPMD program's collectives (slices included): the views' `collective` target. */
   readonly index: number;
   readonly kind: string;
   readonly axes: readonly string[];
@@ -76,7 +77,7 @@ export interface ConflictSummary {
 /**
  * One simulated step, packed: slice i runs on `tracks[track[i]]` from `start[i]` for `dur[i]`
  * seconds, named `names[name[i]]`; `op[i]` is the per-device op id (compute) and `collective[i]`
- * the index in `collectives` (communication, else -1). Slices are in the sink's order.
+ * the collective's `index` (communication, else -1). Slices are in the sink's order.
  */
 export interface PackedTimeline {
   readonly tracks: readonly string[];
@@ -90,6 +91,9 @@ export interface PackedTimeline {
   /** Global-program scope of each slice's op, as an index into `scopes`. */
   readonly scope: Uint32Array;
   readonly scopes: readonly string[];
+  /** Phase of each slice's op (forward, backward, optimizer), as an index into `phases`. */
+  readonly phase: Uint8Array;
+  readonly phases: readonly string[];
   /** Live bytes over the step: (time, bytes) pairs. */
   readonly memory: Float64Array;
 }

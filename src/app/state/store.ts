@@ -70,6 +70,8 @@ export interface ResultState {
   readonly error: RunError | null;
   /** A worker crash or cancel, said once to the user. */
   readonly notice: string | null;
+  /** Counts the results received (views and benchmarks watch it change). */
+  readonly seq: number;
 }
 
 /** What the store needs from the engine (client.ts provides it; tests pass a fake). */
@@ -130,7 +132,11 @@ export interface WorkbenchState {
   unpin(): void;
 
   setRunning(progress: Progress | null): void;
-  setResult(outcome: { ok: true; result: RunResult } | { ok: false; error: RunError }): void;
+  /** A run's outcome; `stale` when it was computed for an older workspace. */
+  setResult(
+    outcome: { ok: true; result: RunResult } | { ok: false; error: RunError },
+    stale?: boolean,
+  ): void;
   setNotice(notice: string | null): void;
   say(text: string): void;
   dismiss(id: number): void;
@@ -175,7 +181,9 @@ export async function stepForDrop(
   axis: string,
   valueOf: (id: number) => Promise<ValueBrief | null>,
 ): Promise<Tactic> {
-  const scope = drop.scope ? scopePattern(drop.scope) : undefined;
+  // a graph group id (`g:<phase>:<scope>`) stands for its scope
+  const path = drop.scope?.startsWith('g:') ? drop.scope.split(':').slice(2).join(':') : drop.scope;
+  const scope = path ? scopePattern(path) : undefined;
   if (drop.tactic === 'tile' || drop.tactic === 'replicate') {
     let select: { name?: string; scope?: string } = scope ? { scope } : {};
     if (drop.value !== undefined) {
@@ -217,7 +225,7 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
 
   return {
     workspace: DEFAULT_WORKSPACE,
-    result: { run: null, stale: true, progress: null, error: null, notice: null },
+    result: { run: null, stale: true, progress: null, error: null, notice: null, seq: 0 },
     past: [],
     future: [],
     pendingDrop: null,
@@ -337,11 +345,24 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
     unpin: () => set({ pinned: null }),
 
     setRunning: (progress) => set((s) => ({ result: { ...s.result, stale: true, progress } })),
-    setResult: (outcome) =>
+    setResult: (outcome, stale = false) =>
       set((s) => ({
         result: outcome.ok
-          ? { run: outcome.result, stale: false, progress: null, error: null, notice: null }
-          : { ...s.result, stale: true, progress: null, error: outcome.error },
+          ? {
+              run: outcome.result,
+              stale,
+              progress: stale ? s.result.progress : null,
+              error: null,
+              notice: s.result.notice,
+              seq: s.result.seq + 1,
+            }
+          : {
+              ...s.result,
+              stale: true,
+              progress: null,
+              error: outcome.error,
+              seq: s.result.seq + 1,
+            },
       })),
     setNotice: (notice) => set((s) => ({ result: { ...s.result, notice } })),
     say: (text) => set((s) => ({ messages: [...s.messages, { id: ++messageId, text }] })),

@@ -1,0 +1,226 @@
+// End-to-end tests of the workbench shell in Chromium (helper UI-A's data-testids):
+//   workbench, run-status, run-done, progress, cancel, run-error, undo, redo, share, share-url,
+//   export-trace, import-file, message, notice, model-preset, model-spec, model-error,
+//   opt-<option>, mesh-input, mesh-error, hardware, topology, palette-<TACTIC>,
+//   axis-prompt, axis-option-<axis>, schedule, schedule-dropzone, step-<i> (data-tactic),
+//   step-<i>-toggle|axis|up|down|delete, step-through, after-value, results (data-stale),
+//   summary (data-run), figure-<step|mfu|tokens|memory|comm>-value, figure-fits,
+//   memory-chart (data-peak, data-activations), memory-bar, comm-chart,
+//   comm-row-<axis>-<kind> (data-count), timeline (data-tracks), pin, unpin, pinned-charts, help.
+import { expect, test, type Page } from '@playwright/test';
+
+/** Waits until the results are up to date and returns the run counter. */
+async function settled(page: Page): Promise<number> {
+  await expect(page.getByTestId('results')).toHaveAttribute('data-stale', 'false', {
+    timeout: 30_000,
+  });
+  return Number(await page.getByTestId('summary').getAttribute('data-run'));
+}
+
+/** Waits for a result newer than `seq`. */
+async function nextResult(page: Page, seq: number): Promise<number> {
+  await expect
+    .poll(async () => Number(await page.getByTestId('summary').getAttribute('data-run')), {
+      timeout: 30_000,
+    })
+    .toBeGreaterThan(seq);
+  return settled(page);
+}
+
+const peak = async (page: Page) =>
+  Number(await page.getByTestId('memory-chart').getAttribute('data-peak'));
+const activations = async (page: Page) =>
+  Number(await page.getByTestId('memory-chart').getAttribute('data-activations'));
+const tracks = async (page: Page) =>
+  JSON.parse((await page.getByTestId('timeline').getAttribute('data-tracks')) ?? '{}') as Record<
+    string,
+    number
+  >;
+
+async function fresh(page: Page): Promise<number> {
+  await page.goto('/');
+  await page.evaluate(() => localStorage.clear());
+  await page.goto('/');
+  return settled(page);
+}
+
+test('the default model loads with results and no communication', async ({ page }) => {
+  await fresh(page);
+  await expect(page.getByTestId('model-spec')).toHaveValue(/^gpt2-small/);
+  await expect(page.getByTestId('mesh-input')).toHaveValue('data=4,model=2');
+  await expect(page.getByTestId('memory-bar')).toHaveCount(8);
+  await expect(page.getByTestId('comm-chart')).toContainText('No communication');
+  await page.screenshot({ path: 'test-results/workbench-default.png' });
+});
+
+/** Drags a palette tactic onto a target and answers the axis prompt. */
+async function dropTactic(page: Page, tactic: string, target: string, axis: string) {
+  await page.getByTestId(`palette-${tactic}`).dragTo(page.getByTestId(target));
+  await expect(page.getByTestId('axis-prompt')).toBeVisible();
+  await page.getByTestId(`axis-option-${axis}`).click();
+  await expect(page.getByTestId('axis-prompt')).toBeHidden();
+}
+
+async function addBpMp(page: Page, seq: number): Promise<number> {
+  await dropTactic(page, 'BP', 'schedule-dropzone', 'data');
+  seq = await nextResult(page, seq);
+  await dropTactic(page, 'MP', 'schedule-dropzone', 'model');
+  return nextResult(page, seq);
+}
+
+const figures = async (page: Page) => ({
+  step: await page.getByTestId('figure-step-value').textContent(),
+  memory: await page.getByTestId('figure-memory-value').textContent(),
+  mfu: await page.getByTestId('figure-mfu-value').textContent(),
+  peak: await peak(page),
+});
+
+test('dragging BP onto the model quarters the activations and adds gradient all-reduces', async ({
+  page,
+}) => {
+  const seq = await fresh(page);
+  const before = { peak: await peak(page), act: await activations(page) };
+  await dropTactic(page, 'BP', 'graph-view', 'data');
+  await nextResult(page, seq);
+  await expect(page.getByTestId('step-0')).toHaveAttribute('data-tactic', 'BP');
+  const after = { peak: await peak(page), act: await activations(page) };
+  expect(after.peak).toBeLessThan(before.peak);
+  // data=4: each device holds a quarter of the batch's activations
+  expect(after.act / before.act).toBeGreaterThan(0.2);
+  expect(after.act / before.act).toBeLessThan(0.3);
+  const row = page.getByTestId('comm-row-data-all-reduce');
+  await expect(row).toBeVisible();
+  expect(Number(await row.getAttribute('data-count'))).toBeGreaterThan(0);
+  expect((await tracks(page))['comm data']).toBeGreaterThan(0);
+  await page.screenshot({ path: 'test-results/workbench-bp.png' });
+});
+
+test('adding MP shows the Megatron all-reduces on the model axis in the chart and timeline', async ({
+  page,
+}) => {
+  const seq = await fresh(page);
+  await addBpMp(page, seq);
+  const row = page.getByTestId('comm-row-model-all-reduce');
+  await expect(row).toBeVisible();
+  expect(Number(await row.getAttribute('data-count'))).toBeGreaterThan(0);
+  const t = await tracks(page);
+  expect(t['comm model']).toBeGreaterThan(0);
+  expect(t['comm data']).toBeGreaterThan(0);
+  await page.screenshot({ path: 'test-results/workbench-bp-mp.png', fullPage: true });
+});
+
+test('steps reorder, toggle, step through, undo and redo', async ({ page }) => {
+  let seq = await fresh(page);
+  seq = await addBpMp(page, seq);
+  await page.getByTestId('step-1-up').click();
+  seq = await nextResult(page, seq);
+  await expect(page.getByTestId('step-0')).toHaveAttribute('data-tactic', 'MP');
+  await expect(page.getByTestId('step-1')).toHaveAttribute('data-tactic', 'BP');
+  // switching MP off removes its all-reduces on the model axis
+  await page.getByTestId('step-0-toggle').uncheck();
+  seq = await nextResult(page, seq);
+  await expect(page.getByTestId('comm-row-model-all-reduce')).toHaveCount(0);
+  await expect(page.getByTestId('comm-row-data-all-reduce')).toBeVisible();
+  await page.getByTestId('undo').click();
+  seq = await nextResult(page, seq);
+  await expect(page.getByTestId('comm-row-model-all-reduce')).toBeVisible();
+  // step through: after tactic 1 (MP alone) there is no data communication
+  await page.keyboard.press('ArrowLeft');
+  seq = await nextResult(page, seq);
+  await expect(page.getByTestId('after-value')).toHaveText('1');
+  await expect(page.getByTestId('comm-row-data-all-reduce')).toHaveCount(0);
+  await page.keyboard.press('ArrowRight');
+  seq = await nextResult(page, seq);
+  await expect(page.getByTestId('comm-row-data-all-reduce')).toBeVisible();
+  // reorder by dragging the row
+  // (by its grip: a drag that starts in the row's text field selects text instead)
+  await page.getByTestId('step-1').dragTo(page.getByTestId('step-0'), {
+    sourcePosition: { x: 8, y: 12 },
+  });
+  seq = await nextResult(page, seq);
+  await expect(page.getByTestId('step-0')).toHaveAttribute('data-tactic', 'BP');
+  await page.getByTestId('step-1-delete').click();
+  await nextResult(page, seq);
+  await expect(page.getByTestId('step-1')).toHaveCount(0);
+  await page.screenshot({ path: 'test-results/workbench-steps.png' });
+});
+
+test('a share link opens to the same numbers in a fresh page', async ({ page, browser }) => {
+  const seq = await fresh(page);
+  await addBpMp(page, seq);
+  const here = await figures(page);
+  await page.getByTestId('share').click();
+  const url = await page.getByTestId('share-url').inputValue();
+  expect(url).toMatch(/#s=1\.[A-Za-z0-9_-]+$/);
+  const other = await browser.newContext(); // its own local storage
+  const p2 = await other.newPage();
+  await p2.goto(url);
+  await settled(p2);
+  expect(await figures(p2)).toEqual(here);
+  await expect(p2.getByTestId('step-1')).toHaveAttribute('data-tactic', 'MP');
+  await p2.screenshot({ path: 'test-results/workbench-shared.png' });
+  await other.close();
+});
+
+test('a corrupted link shows an error and a working default page', async ({ page }) => {
+  await page.goto('/');
+  await page.evaluate(() => localStorage.clear());
+  await page.goto('/#s=1.eJyrVkrLz1eyUkpKLFKqBQA$$');
+  await expect(page.getByTestId('message')).toContainText('could not be opened');
+  await expect(page.getByTestId('message')).toContainText('not base64url');
+  await settled(page);
+  await expect(page.getByTestId('mesh-input')).toHaveValue('data=4,model=2');
+  await page.goto('/#s=7.abc');
+  await expect(page.getByTestId('message').last()).toContainText('version 7');
+  await settled(page);
+  await page.screenshot({ path: 'test-results/workbench-bad-link.png' });
+});
+
+test('a reload keeps the workspace', async ({ page }) => {
+  let seq = await fresh(page);
+  seq = await addBpMp(page, seq);
+  await page.getByTestId('mesh-input').fill('data=2,model=4');
+  await page.getByTestId('mesh-input').press('Enter');
+  await nextResult(page, seq);
+  const here = await figures(page);
+  await page.waitForTimeout(600); // the debounced save
+  await page.reload();
+  await settled(page);
+  await expect(page.getByTestId('mesh-input')).toHaveValue('data=2,model=4');
+  await expect(page.getByTestId('step-1')).toHaveAttribute('data-tactic', 'MP');
+  expect(await figures(page)).toEqual(here);
+});
+
+test('a worker crash is reported and survived with the workspace intact', async ({ page }) => {
+  let seq = await fresh(page);
+  await dropTactic(page, 'BP', 'schedule-dropzone', 'data');
+  seq = await nextResult(page, seq);
+  const here = await figures(page);
+  await page.evaluate(() =>
+    (
+      window as unknown as { __shardlab: { crashWorker(): Promise<void> } }
+    ).__shardlab.crashWorker(),
+  );
+  await expect(page.getByTestId('notice')).toContainText('restarted');
+  seq = await nextResult(page, seq);
+  expect(await figures(page)).toEqual(here);
+  // and it keeps working
+  await page.getByTestId('palette-MP').click();
+  await page.getByTestId('axis-option-model').click();
+  await nextResult(page, seq);
+  await expect(page.getByTestId('comm-row-model-all-reduce')).toBeVisible();
+  await page.screenshot({ path: 'test-results/workbench-crash.png' });
+});
+
+test('a bad model option is shown at its field and the last result stays', async ({ page }) => {
+  await fresh(page);
+  await page.getByText(/^Options/).click();
+  await page.getByTestId('opt-layers').fill('0');
+  await page.getByTestId('opt-layers').press('Enter');
+  await expect(page.getByTestId('model-error')).toContainText('layers');
+  await expect(page.getByTestId('model-spec')).toHaveValue(/layers=4/);
+  await page.keyboard.press('?');
+  await expect(page.getByTestId('help')).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('help')).toBeHidden();
+});
