@@ -1,5 +1,6 @@
 import type { Command } from '../command.ts';
 import { autoCommand } from './auto.ts';
+import { exportCommand } from './export.ts';
 import { importCommand } from './import.ts';
 import { models } from './models.ts';
 import { partition } from './partition.ts';
@@ -14,5 +15,6 @@ export const COMMANDS: readonly Command[] = [
   partition,
   simulateCommand,
   importCommand,
+  exportCommand,
   autoCommand,
 ];

@@ -64,6 +64,8 @@ export interface GspmdTiles {
  *  `{devices=[2,1]0,1}`; manual and other subgroup kinds are marked unsupported. */
 export function parseGspmd(text: string): GspmdTiles {
   const t = text.trim();
+  if (/^\{\s*manual\b/.test(t))
+    return { replicated: true, tile: [], devices: [], lastReplicate: false, unsupported: 'manual' };
   if (/^\{\s*replicated\b/.test(t) || /^\{\s*maximal\b/.test(t))
     return {
       replicated: true,

@@ -288,7 +288,8 @@ function whileOp(cx: MappingContext, op: OpAst, env: Env): Value[] {
     cx.b.phase = phase;
     return [...ys, ...params.slice(inits.length)];
   });
-  let tripCount = tripCountOf(cx, cond, body, all);
+  // shardlab's own exports carry the count; JAX's loops give it by their counter pattern
+  let tripCount = attrNum(op.attrs.get('shardlab.trip_count')) ?? tripCountOf(cx, cond, body, all);
   if (tripCount === undefined) {
     cx.tripCountsAssumed.push(
       `while at line ${cx.line(op)}${cx.b.currentScope ? ` in ${cx.b.currentScope}` : ''}`,
