@@ -114,11 +114,6 @@ export function GroupNodeView({ data }: NodeProps<FlowNode>) {
       data-testid="graph-node"
       data-node-id={n.id}
       data-kind="group"
-      onDoubleClick={(e) => {
-        if (!n.expandable) return;
-        e.stopPropagation();
-        toggle();
-      }}
       {...drop.props}
     >
       <Handle type="target" position={Position.Top} />

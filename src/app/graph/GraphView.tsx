@@ -119,25 +119,50 @@ function GraphCanvas() {
 
   const edges: Edge[] = useMemo(() => {
     if (!drawn) return [];
-    return drawn.view.edges.map((e) => ({
-      id: e.id,
-      source: e.source,
-      target: e.target,
-      zIndex: 2,
-      style: { strokeWidth: edgeWidth(e.bytes), stroke: '#8a94a3' },
-      label: undefined,
-      ariaLabel: `${e.values} value(s), ${formatBytes(e.bytes)}`,
-    }));
+    const phase = new Map(drawn.view.nodes.map((n) => [n.id, n.phase]));
+    return drawn.view.edges.map((e) => {
+      // values saved for a later phase (activations for the backward pass, gradients for the
+      // update) cross the picture: drawn faint so the flow inside each phase stays readable
+      const across = phase.get(e.source) !== phase.get(e.target);
+      return {
+        id: e.id,
+        source: e.source,
+        target: e.target,
+        zIndex: 2,
+        className: across ? 'edge-across' : undefined,
+        style: {
+          strokeWidth: across ? 1 : edgeWidth(e.bytes),
+          stroke: across ? '#b8c0cc' : '#7d8898',
+          opacity: across ? 0.35 : 1,
+          ...(across ? { strokeDasharray: '4 4' } : {}),
+        },
+        ariaLabel: `${e.values} value(s), ${formatBytes(e.bytes)}`,
+      };
+    });
   }, [drawn]);
 
-  // fit the whole graph on the first drawing and after a search; keep the viewport otherwise
+  // fit the whole graph on the first drawing and after a search; after opening a group, bring
+  // that group into view; otherwise keep the viewport where the user left it
   const search = useWorkbench((s) => s.workspace.view.search);
+  const shownExpanded = useRef<ReadonlySet<string>>(new Set());
   useEffect(() => {
     if (!drawn) return;
+    const open = new Set(drawn.view.nodes.filter((n) => n.expanded).map((n) => n.id));
+    const opened = [...open].filter((id) => !shownExpanded.current.has(id));
+    shownExpanded.current = open;
     if (firstFit.current || search) {
       firstFit.current = false;
       requestAnimationFrame(() => void flow.fitView({ padding: 0.1, duration: 0 }));
-    }
+    } else if (opened.length)
+      requestAnimationFrame(
+        () =>
+          void flow.fitView({
+            nodes: opened.map((id) => ({ id })),
+            padding: 0.15,
+            maxZoom: 1.2,
+            duration: 0,
+          }),
+      );
     performance.mark('graph-drawn');
   }, [drawn, flow, search]);
 
@@ -181,14 +206,20 @@ function GraphCanvas() {
                 : null;
           if (sel) useWorkbench.getState().select(sel);
         }}
+        onNodeDoubleClick={(_, node) => {
+          const n = (node as FlowNode).data.node;
+          if (n.kind === 'group' && n.expandable) useWorkbench.getState().toggleGroup(n.id);
+        }}
+        zoomOnDoubleClick={false}
         onPaneClick={() => useWorkbench.getState().select(null)}
         proOptions={{ hideAttribution: true }}
       >
         <Background gap={24} color="#e6e8ec" />
-        <Controls showInteractive={false} />
+        <Controls showInteractive={false} position="top-right" />
         <MiniMap
           pannable
           zoomable
+          style={{ width: 120, height: 80 }}
           nodeColor={(n) => PHASE_COLORS[(n as FlowNode).data.node.phase] ?? '#ddd'}
         />
       </ReactFlow>

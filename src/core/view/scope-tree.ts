@@ -101,7 +101,8 @@ function newGroup(
   return g;
 }
 
-function buildScopeTree(program: Program): ScopeTree {
+/** Builds the tree without the cache (benchmarks time this). */
+export function buildScopeTree(program: Program): ScopeTree {
   const ops = program.main.ops;
   const groups: Group[] = [];
   const byId = new Map<string, number>();
