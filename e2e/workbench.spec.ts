@@ -106,7 +106,8 @@ test('adding MP shows the Megatron all-reduces on the model axis in the chart an
   const t = await tracks(page);
   expect(t['comm model']).toBeGreaterThan(0);
   expect(t['comm data']).toBeGreaterThan(0);
-  await page.screenshot({ path: 'test-results/workbench-bp-mp.png', fullPage: true });
+  await page.screenshot({ path: 'test-results/workbench-bp-mp.png' });
+  await page.getByTestId('results').screenshot({ path: 'test-results/workbench-results.png' });
 });
 
 test('steps reorder, toggle, step through, undo and redo', async ({ page }) => {

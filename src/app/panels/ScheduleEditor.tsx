@@ -171,9 +171,8 @@ function StepRow(props: {
         ))}
       </select>
       {t.tactic === 'tile' || t.tactic === 'replicate' ? (
-        <>
+        <span className="selector">
           <input
-            className="selector"
             aria-label={`name pattern of step ${i + 1}`}
             placeholder="name regex"
             defaultValue={t.select.name ?? ''}
@@ -196,21 +195,22 @@ function StepRow(props: {
               }}
             />
           )}
-        </>
+        </span>
       ) : (
-        <input
-          className="selector"
-          aria-label={`scope of step ${i + 1}`}
-          placeholder="whole model"
-          defaultValue={t.scope ?? ''}
-          onBlur={(e) => {
-            const v = e.currentTarget.value.trim();
-            if (v !== (t.scope ?? '')) {
-              const { scope: _, ...rest } = t;
-              updateStep(i, (v ? { ...rest, scope: v } : rest) as Tactic);
-            }
-          }}
-        />
+        <span className="selector">
+          <input
+            aria-label={`scope of step ${i + 1}`}
+            placeholder="whole model, or a scope regex"
+            defaultValue={t.scope ?? ''}
+            onBlur={(e) => {
+              const v = e.currentTarget.value.trim();
+              if (v !== (t.scope ?? '')) {
+                const { scope: _, ...rest } = t;
+                updateStep(i, (v ? { ...rest, scope: v } : rest) as Tactic);
+              }
+            }}
+          />
+        </span>
       )}
       <span className="step-actions">
         <button

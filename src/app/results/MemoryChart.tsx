@@ -38,10 +38,14 @@ export function MemoryChart(props: { run: RunResult; title?: string; testid?: st
     run.perDevice.length <= 16
       ? run.perDevice.map((peak, d) => ({ first: d, last: d, peak }))
       : groupDevices(run.perDevice);
-  const max = Math.max(r.hbmBytes, ...run.perDevice, 1);
+  const top = Math.max(...run.perDevice, 1);
+  // capacity far above the bars would flatten them: then the scale stops above the peak and
+  // the capacity is written at the top instead of drawn
+  const capacityShown = r.hbmBytes <= top * 3;
+  const max = capacityShown ? Math.max(r.hbmBytes, top) * 1.05 : top * 1.25;
   const W = 420;
   const H = 150;
-  const barW = Math.max(6, Math.min(36, (W - 40) / groups.length - 4));
+  const barW = Math.max(6, Math.min(36, (W - 56) / groups.length - 4));
   const y = scaleLinear().domain([0, max]).range([H, 0]);
   const total = MEMORY_PARTS.reduce((s, p) => s + b[p.key], 0) || 1;
   return (
@@ -58,13 +62,29 @@ export function MemoryChart(props: { run: RunResult; title?: string; testid?: st
         </span>
       </figcaption>
       <svg viewBox={`0 0 ${W} ${H + 22}`} role="img" aria-label="memory per device">
-        <line x1={30} x2={W} y1={y(r.hbmBytes)} y2={y(r.hbmBytes)} className="capacity" />
-        <text x={W} y={y(r.hbmBytes) - 3} className="axis-label" textAnchor="end">
-          HBM {formatBytes(r.hbmBytes)}
-        </text>
+        {capacityShown ? (
+          <>
+            <line x1={46} x2={W} y1={y(r.hbmBytes)} y2={y(r.hbmBytes)} className="capacity" />
+            <text x={W} y={y(r.hbmBytes) + 10} className="axis-label" textAnchor="end">
+              HBM {formatBytes(r.hbmBytes)}
+            </text>
+          </>
+        ) : (
+          <text x={W} y={9} className="axis-label" textAnchor="end">
+            HBM {formatBytes(r.hbmBytes)} ↑ off scale ({(r.hbmBytes / top).toFixed(0)}× the peak)
+          </text>
+        )}
+        {y.ticks(3).map((v) => (
+          <g key={v}>
+            <line x1={46} x2={W} y1={y(v)} y2={y(v)} className="gridline" />
+            <text x={44} y={y(v) + 3} className="axis-label" textAnchor="end">
+              {formatBytes(v).replace('.00', '')}
+            </text>
+          </g>
+        ))}
         {groups.map((g, i) => {
           let acc = 0;
-          const x = 34 + i * (barW + 4);
+          const x = 50 + i * (barW + 4);
           return (
             <g key={g.first} data-testid="memory-bar">
               <title>
