@@ -131,6 +131,8 @@ export const autoCommand = defineCommand({
         io.columns,
       ),
     );
+    for (const f of result.failures)
+      io.err(`warning: skipped ${f.schedule}: the pipeline failed on it: ${f.message}`);
     return 0;
   },
 });
@@ -156,6 +158,7 @@ function resultJson(model: string, mesh: string, r: AutoResult) {
       peakMemoryBytes: b.report.peakMemoryBytes,
       fits: b.report.fits,
     })),
+    ...(r.failures.length ? { failures: r.failures } : {}),
   };
 }
 

@@ -84,7 +84,7 @@ describe('proxy programs (fewer layers, extrapolated)', () => {
     expect(proxy.layers).toEqual([1, 2]);
     const evaluator = new Evaluator(program, mesh, topo, proxy);
     for (const s of ['BP(data),MP(model)', 'BP(data),MP(model),Z3(data)', 'MP(model),EMB(model)']) {
-      const f = evaluator.figures(s, evaluator.apply(parseSchedule(s)));
+      const f = evaluator.figures(s, evaluator.apply(parseSchedule(s)))!;
       const full = expert(program, mesh, topo, s);
       expect(f.stepTimeS).toBeCloseTo(full.stepTimeS, 9);
       expect(f.peakMemoryBytes / full.peakMemoryBytes).toBeCloseTo(1, 9);

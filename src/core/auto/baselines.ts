@@ -51,13 +51,15 @@ export function baselineSchedules(
     .map((b) => ({ name: b.name, tactics: [...prefix, ...b.tactics] }));
 }
 
-/** The baselines that apply (a tactic that matches nothing or does not divide drops its baseline), simulated. */
+/** The baselines that apply (a tactic that matches nothing or does not divide drops its
+ *  baseline), simulated; `failures` collects those the lowering or simulator failed on. */
 export function evaluateBaselines(
   program: Program,
   mesh: Mesh,
   topology: Topology,
   axes: readonly string[],
   prefix: readonly Tactic[] = [],
+  failures: { schedule: string; message: string }[] = [],
 ): AutoBaseline[] {
   const seen = new Set<string>();
   const out: AutoBaseline[] = [];
@@ -69,7 +71,9 @@ export function evaluateBaselines(
       const report = simulateSchedule(program, mesh, topology, b.tactics);
       out.push({ name: b.name, schedule, tactics: b.tactics, report });
     } catch (e) {
-      if (!(e instanceof TacticError)) throw e;
+      // a tactic that does not apply drops the baseline; anything else is a pipeline bug,
+      // reported beside the result rather than hiding every other figure
+      if (!(e instanceof TacticError)) failures.push({ schedule, message: (e as Error).message });
     }
   }
   return out;

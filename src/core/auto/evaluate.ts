@@ -23,8 +23,10 @@ export interface Figures {
  */
 export class Evaluator {
   readonly programs: readonly Program[];
-  private readonly cache = new Map<string, Figures>();
+  private readonly cache = new Map<string, Figures | undefined>();
   evaluations = 0;
+  /** Strategies the pipeline failed on past propagation (a lowering or simulator bug). */
+  readonly failures: { schedule: string; message: string }[] = [];
 
   constructor(
     program: Program,
@@ -53,14 +55,25 @@ export class Evaluator {
     return this.cache.get(key);
   }
 
-  /** Lowers and simulates the states (one per program), extrapolating over proxies. */
-  figures(key: string, states: readonly ScheduleResult[]): Figures {
-    let f = this.cache.get(key);
-    if (f) return f;
+  /**
+   * Lowers and simulates the states (one per program), extrapolating over proxies. Undefined
+   * when lowering or simulation throws: that is a bug of those stages, not of the strategy, so
+   * the search goes on without the candidate and the failure is reported with the result.
+   */
+  figures(key: string, states: readonly ScheduleResult[]): Figures | undefined {
+    if (this.cache.has(key)) return this.cache.get(key);
     this.evaluations++;
-    const reports = states.map((s, i) =>
-      simulate(this.programs[i], lowerToSpmd(s), this.mesh, this.topology, { top: 1 }),
-    );
+    let reports: SimReport[];
+    try {
+      reports = states.map((s, i) =>
+        simulate(this.programs[i], lowerToSpmd(s), this.mesh, this.topology, { top: 1 }),
+      );
+    } catch (e) {
+      this.failures.push({ schedule: key, message: (e as Error).message });
+      this.cache.set(key, undefined);
+      return undefined;
+    }
+    let f: Figures;
     if (this.proxy) {
       const [a, b] = reports;
       const peak = extrapolate(this.proxy, a.peakMemoryBytes, b.peakMemoryBytes);

@@ -62,31 +62,43 @@ export function autoPartition(
   });
   if (axes.length > 0) {
     if ((options.method ?? 'mcts') === 'mcts') {
+      // a fifth of the budget is kept for polishing MCTS's best plan
+      run.share = 0.8;
       runMcts(run, seededRandom(options.seed ?? 1));
+      run.share = 1;
       polish(run);
     } else runExhaustive(run);
   }
   // the finalists (only the best when there is no proxy) on the real program
-  const candidates = run.finalists.length ? run.finalists : [{ tactics: prefix }];
+  const failures = [...evaluator.failures];
   let winner: { tactics: readonly Tactic[]; report: SimReport } | undefined;
-  for (const c of proxy ? candidates : candidates.slice(0, 1)) {
-    const report = simulateSchedule(program, mesh, topology, c.tactics);
+  for (const c of proxy ? run.finalists : run.finalists.slice(0, 1)) {
+    let report: SimReport;
+    try {
+      report = simulateSchedule(program, mesh, topology, c.tactics);
+    } catch (e) {
+      failures.push({ schedule: c.schedule, message: (e as Error).message });
+      continue;
+    }
     if (!winner || better(figuresOf(report), figuresOf(winner.report), goal))
       winner = { tactics: c.tactics, report };
     if (run.cancelled) break;
   }
+  // nothing evaluated (no free axis, no budget, cancelled at once): the prefix alone
+  winner ??= { tactics: prefix, report: simulateSchedule(program, mesh, topology, prefix) };
   const searchTimeS = (performance.now() - t0) / 1000;
-  const baselines = evaluateBaselines(program, mesh, topology, axes, prefix);
+  const baselines = evaluateBaselines(program, mesh, topology, axes, prefix, failures);
   return {
-    tactics: winner!.tactics,
-    schedule: scheduleToString(winner!.tactics),
-    report: winner!.report,
+    tactics: winner.tactics,
+    schedule: scheduleToString(winner.tactics),
+    report: winner.report,
     searchTimeS,
     evaluations: evaluator.evaluations,
     iterations: run.iterations,
     cancelled: run.cancelled,
     ...(proxy ? { proxyLayers: proxy.layers } : {}),
     baselines,
+    failures,
   };
 }
 

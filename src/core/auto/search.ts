@@ -73,14 +73,36 @@ export class SearchRun {
     return (performance.now() - this.t0) / 1000;
   }
 
-  /** True once the budget is spent or the caller cancelled. */
+  /** The part of the budget the current phase may spend (MCTS leaves some to polish). */
+  share = 1;
+
+  /** True once the phase's part of the budget is spent or the caller cancelled. */
   done(): boolean {
     if (this.budget.shouldStop?.()) this.cancelled = true;
     return (
       this.cancelled ||
-      this.iterations >= this.budget.maxIterations ||
-      this.elapsedS() >= this.budget.timeLimitS
+      this.iterations >= this.budget.maxIterations * this.share ||
+      this.elapsedS() >= this.budget.timeLimitS * this.share
     );
+  }
+
+  private readonly own = new Map<string, number>();
+
+  /** Conflicts a move's tactics meet applied right after the prefix (cached per stage and move). */
+  private ownConflicts(stage: number, move: number, added: readonly Tactic[]): number {
+    const key = `${stage}:${move}`;
+    let n = this.own.get(key);
+    if (n === undefined) {
+      try {
+        const states = this.evaluator.apply([...this.root.tactics, ...added], this.root.states);
+        n = newConflicts(states, this.root.states);
+      } catch (e) {
+        if (!(e instanceof TacticError)) throw e;
+        n = 0;
+      }
+      this.own.set(key, n);
+    }
+    return n;
   }
 
   /** The point after a move, or undefined when the move is illegal or changes nothing. */
@@ -98,13 +120,14 @@ export class SearchRun {
       throw e;
     }
     if (this.evaluator.unchanged(states, p.states)) return undefined;
-    // a compute decision that propagation cannot carry past an earlier decision (a conflict
-    // with it: propagation stops there) is half applied; TOAST resolves such conflicts as
-    // choices of their own, here the move is pruned (the other order is another move).
-    // Conflicts inside one macro-action (SP meeting MP's heads) are how it is meant to work.
+    // a compute decision that propagation cannot carry past an earlier decision (it meets
+    // more conflicts than it does on the prefix alone: propagation stops where it meets the
+    // earlier one) is half applied; TOAST resolves such conflicts as choices of their own,
+    // here the move is pruned. Conflicts a macro-action has by itself (SP meeting MP's heads)
+    // are how it is meant to work.
     if (
       this.space.stages[p.cursor.stage].kind === 'compute' &&
-      conflictsWithEarlier(states, p.states, p.tactics.length)
+      newConflicts(states, p.states) > this.ownConflicts(p.cursor.stage, move, added)
     )
       return undefined;
     return { cursor, moves, tactics, states };
@@ -114,6 +137,7 @@ export class SearchRun {
   evaluate(p: Point): number {
     const schedule = scheduleToString(p.tactics);
     const figures = this.evaluator.figures(schedule, p.states);
+    if (!figures) return 0;
     this.yardstick.see(figures);
     this.remember({ moves: p.moves, tactics: p.tactics, schedule, figures });
     this.progress(false);
@@ -161,16 +185,10 @@ export class SearchRun {
   }
 }
 
-function conflictsWithEarlier(
-  after: readonly ScheduleResult[],
-  before: readonly ScheduleResult[],
-  first: number,
-): boolean {
-  return after.some((s, i) =>
-    s.conflicts
-      .slice(before[i].conflicts.length)
-      .some((c) => c.competing.some((x) => x.tactics.some((t) => t < first))),
-  );
+function newConflicts(after: readonly ScheduleResult[], before: readonly ScheduleResult[]): number {
+  let n = 0;
+  after.forEach((s, i) => (n = Math.max(n, s.conflicts.length - before[i].conflicts.length)));
+  return n;
 }
 
 export function startPoint(states: readonly ScheduleResult[], prefix: readonly Tactic[]): Point {
@@ -237,7 +255,8 @@ export function runMcts(run: SearchRun, random: () => number): void {
     if (!leaf) {
       if (isTerminal(space, node.point.cursor)) leaf = node;
       else {
-        close(node);
+        // every untried move was illegal: the node is done once its children are
+        if (!node.children.some((c) => !c.exhausted)) close(node);
         continue;
       }
     }
@@ -337,7 +356,9 @@ export function polish(run: SearchRun): void {
       if (!next) return; // the best plan replays: its moves were legal when it was found
       path.push(next);
     }
-    for (let i = 0; i < best.moves.length && !improved && !run.done(); i++) {
+    // last stage first: its changes replay nothing after them, and ZeRO levels are where
+    // random rollouts are most often slightly off
+    for (let i = best.moves.length - 1; i >= 0 && !improved && !run.done(); i--) {
       for (const m of moves(run.space, path[i].cursor)) {
         if (m === best.moves[i] || run.done()) continue;
         let p = run.step(path[i], m);

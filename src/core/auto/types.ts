@@ -79,6 +79,9 @@ export interface AutoResult {
   readonly proxyLayers?: readonly [number, number];
   /** The expert strategies that apply to this model, on the same mesh and hardware. */
   readonly baselines: readonly AutoBaseline[];
+  /** Strategies (candidates or baselines) that propagated but failed in lowering or
+   *  simulation: bugs of those stages, skipped so the search can go on, listed here. */
+  readonly failures: readonly { readonly schedule: string; readonly message: string }[];
 }
 
 /** Bad input to the search (unknown axis, axis taken by the prefix, bad budget…). */
