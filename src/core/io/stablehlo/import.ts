@@ -1,6 +1,6 @@
 import { ProgramBuilder } from '../../ir/builder.ts';
-import type { InputRole, Program, Value } from '../../ir/program.ts';
-import { typeEqual } from '../../ir/shape.ts';
+import type { InputRole, Op, Program, Value } from '../../ir/program.ts';
+import { shapeEqual, typeEqual } from '../../ir/shape.ts';
 import type { AttrValue, FuncAst, ModuleAst } from './ast.ts';
 import { attrNum, attrStr } from './attrs.ts';
 import { mapBlock } from './block.ts';
@@ -182,7 +182,7 @@ function importModule(text: string, m: ModuleAst, options: ImportOptions): Impor
   });
   const training = aliasOf.size > 0;
   b.meta = { ...b.meta, training, jaxInputPaths: paths, jaxOutputPaths: outPaths };
-  const program = nameValues(b.build(), cx.annotations, outInfos);
+  const program = markGradients(nameValues(b.build(), cx.annotations, outInfos));
   for (const [k, i] of aliasOf) (infos[i] as { aliasedBy?: number }).aliasedBy = k;
   return {
     program,
@@ -250,6 +250,46 @@ function matchAliasesByPath(
       .filter((i) => tail(inNames[i], 1) === rest && typeEqual(inputs[i].type, results[k].type));
     if (hits.length === 1 && ![...aliasOf.values()].includes(hits[0])) aliasOf.set(k, hits[0]);
   });
+}
+
+/**
+ * The gradient of each parameter a training step updates: walking back from the updated
+ * parameter through the optimizer's ops, the first value the backward pass produced with the
+ * parameter's shape. ZeRO-2/3 shard these (`kind: 'gradient'`, `of` the parameter).
+ */
+function markGradients(p: Program): Program {
+  const defs = new Map<number, Op>();
+  for (const op of p.main.ops) for (const r of op.results) defs.set(r, op);
+  const values = p.values.slice();
+  let changed = false;
+  for (const out of p.outputs) {
+    if (out.aliases === undefined) continue;
+    const param = values[p.main.params[out.aliases]];
+    if (param.role !== 'param') continue;
+    const queue = [out.value];
+    const seen = new Set<number>(queue);
+    while (queue.length) {
+      const id = queue.shift()!;
+      const op = defs.get(id);
+      if (!op) continue;
+      const v = values[id];
+      if (op.phase === 'backward') {
+        if (shapeEqual(v.type.shape, param.type.shape) && v.of === undefined) {
+          values[id] = { ...v, kind: 'gradient', of: param.id };
+          changed = true;
+          break;
+        }
+        continue;
+      }
+      if (op.phase !== 'optimizer') continue;
+      for (const o of op.operands) {
+        if (seen.has(o)) continue;
+        seen.add(o);
+        queue.push(o);
+      }
+    }
+  }
+  return changed ? { ...p, values } : p;
 }
 
 /** Names the values tactics and exports refer to: pinned intermediates and outputs. */
