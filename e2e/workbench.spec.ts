@@ -225,3 +225,31 @@ test('a bad model option is shown at its field and the last result stays', async
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('help')).toBeHidden();
 });
+
+test('the automatic partitioner searches the free axes and its schedule applies', async ({
+  page,
+}) => {
+  let seq = await fresh(page);
+  await dropTactic(page, 'BP', 'schedule-dropzone', 'data');
+  seq = await nextResult(page, seq);
+  await page.getByTestId('palette-AUTO').click();
+  await expect(page.getByTestId('auto-panel')).toBeVisible();
+  await expect(page.getByTestId('auto-apply')).toBeVisible({ timeout: 30_000 });
+  const found = await page.getByTestId('auto-schedule').textContent();
+  expect(found).toMatch(/^BP\(data\)/);
+  await page.getByTestId('auto-panel').screenshot({ path: 'test-results/workbench-auto.png' });
+  await page.getByTestId('auto-apply').click();
+  await nextResult(page, seq);
+  await expect(page.getByTestId('step-0')).toHaveAttribute('data-tactic', 'BP');
+  await expect(page.getByTestId('auto-panel')).toHaveCount(0);
+});
+
+test('a StableHLO file opens as the model', async ({ page }) => {
+  const seq = await fresh(page);
+  await page
+    .getByTestId('open-file-input')
+    .setInputFiles(new URL('../src/core/io/fixtures/mlp_train.mlir', import.meta.url).pathname);
+  await expect(page.getByTestId('model-file')).toContainText('mlp_train.mlir');
+  await nextResult(page, seq);
+  await expect(page.getByTestId('memory-bar').first()).toBeVisible();
+});

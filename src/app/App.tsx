@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import { GraphView } from './graph/GraphView.tsx';
 import { Inspector } from './inspector/Inspector.tsx';
 import { MeshView } from './mesh/MeshView.tsx';
+import { AutoPanel } from './panels/AutoPanel.tsx';
 import { AxisPrompt } from './panels/AxisPrompt.tsx';
 import { Help } from './panels/Help.tsx';
 import { Messages } from './panels/Messages.tsx';
@@ -32,6 +33,7 @@ export function App() {
       <aside className="left">
         <ModelPanel />
         <TacticPalette />
+        <AutoPanel />
         <ScheduleEditor />
       </aside>
       <main className="centre">

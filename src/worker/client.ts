@@ -5,6 +5,9 @@
 // restart loses nothing but the worker's caches.
 import * as Comlink from 'comlink';
 import type {
+  AutoOutcome,
+  AutoProgress,
+  AutoRequest,
   EngineApi,
   GraphRequest,
   GraphView,
@@ -46,6 +49,7 @@ export class EngineClient {
    *  views (graph, inspector) have a context again. */
   private done: RunRequest | null = null;
   private generation = 0;
+  private autoRunning = false;
 
   constructor(
     private readonly events: ClientEvents,
@@ -152,6 +156,37 @@ export class EngineClient {
   trace(devices?: readonly number[]): Promise<ChromeTrace> {
     return this.call((a) => a.trace(devices));
   }
+  /**
+   * Runs the automatic partitioner. The worker is busy until it ends: runs asked meanwhile wait.
+   * `cancelAuto` stops it by restarting the worker (the views' context is recomputed).
+   */
+  async auto(
+    req: RunRequest,
+    opts: AutoRequest,
+    onProgress: (p: AutoProgress) => void,
+  ): Promise<AutoOutcome | null> {
+    this.autoRunning = true;
+    try {
+      // (comlink's Remote type splits the union; the value is an AutoOutcome)
+      return await this.call(
+        (a) => a.auto(req, opts, Comlink.proxy(onProgress)) as Promise<AutoOutcome>,
+      );
+    } catch (e) {
+      if (e instanceof Restarted) return null;
+      throw e;
+    } finally {
+      this.autoRunning = false;
+    }
+  }
+
+  cancelAuto(): void {
+    if (!this.autoRunning) return;
+    const pending = this.waiting ?? this.inFlight ?? this.done;
+    this.waiting = null;
+    this.restart();
+    if (pending) this.request(pending);
+  }
+
   /** Test hook (dev builds only): makes the worker die as a real bug would. */
   crashWorker(): Promise<void> {
     return this.call((a) => a.crash());

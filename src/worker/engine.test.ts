@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildModel } from '../core/models/index.ts';
 import type { Tactic } from '../core/tactics/tactic.ts';
@@ -156,5 +158,50 @@ describe('EngineSession', () => {
     expect(trace.traceEvents.some((e) => e.ph === 'X' && e.cat === 'comm')).toBe(true);
     expect(s.value(0)?.name).toBeTypeOf('string');
     expect(s.value(-1)).toBeNull();
+  });
+});
+
+describe('EngineSession with imported files and the automatic partitioner', () => {
+  const fixture = readFileSync(
+    fileURLToPath(new URL('../core/io/fixtures/mlp_train.mlir', import.meta.url)),
+    'utf8',
+  );
+
+  it('runs an imported StableHLO file, and names the file in a parse error', () => {
+    const s = new EngineSession();
+    const file = { kind: 'file' as const, name: 'mlp_train.mlir', text: fixture };
+    const r = ok(s, { ...base, mesh: 'data=2', model: file, schedule: [] });
+    expect(r.model.ops).toBeGreaterThan(0);
+    const bad = s.run({
+      ...base,
+      model: { kind: 'file', name: 'x.mlir', text: 'func.func @main(' },
+    });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok)
+      expect(bad.error).toMatchObject({
+        place: 'model',
+        message: expect.stringMatching(/^x\.mlir: /),
+      });
+  });
+
+  it('searches after the schedule as a prefix and returns an ordinary schedule', () => {
+    const s = new EngineSession();
+    const prefix: Tactic[] = [{ tactic: 'BP', axis: 'data' }];
+    const seen: number[] = [];
+    const out = s.auto(
+      { ...base, schedule: prefix },
+      { timeLimitS: 60 },
+      (p) => seen.push(p.evaluations),
+      () => seen.length > 3,
+    );
+    if (!out.ok) throw new Error(out.error.message);
+    expect(out.result.tactics[0]).toEqual(prefix[0]);
+    // the prefix took data; the search may only decide model
+    expect(out.result.tactics.slice(1).every((t) => t.axis === 'model')).toBe(true);
+    expect(out.result.baselines.length).toBeGreaterThan(0);
+    // what it returns runs as a workspace schedule
+    expect(s.run({ ...base, schedule: out.result.tactics }).ok).toBe(true);
+    const bad = s.auto({ ...base, schedule: [{ tactic: 'BP', axis: 'nope' }] }, { timeLimitS: 1 });
+    expect(bad.ok).toBe(false);
   });
 });

@@ -6,6 +6,7 @@ import { forEachOpDeep, programStats, type Phase, type Program } from '../core/i
 import { hardwareByName, type Hardware } from '../core/mesh/hardware.ts';
 import { meshDeviceCount, meshToString, parseMesh, type Mesh } from '../core/mesh/mesh.ts';
 import { defaultTopology, parseTopology, type Topology } from '../core/mesh/topology.ts';
+import { importStableHlo } from '../core/io/stablehlo/import.ts';
 import { buildModel } from '../core/models/index.ts';
 import { collectiveRecordCost } from '../core/sim/collective-cost.ts';
 import { memoryProfile } from '../core/sim/memory.ts';
@@ -19,7 +20,10 @@ import { applySchedule, type ScheduleResult } from '../core/tactics/apply.ts';
 import { TacticError, type Tactic } from '../core/tactics/tactic.ts';
 import { buildGraphView, inspect } from '../core/view/index.ts';
 import type { ViewContext } from '../core/view/index.ts';
+import { autoPartition, type AutoProgress } from '../core/auto/index.ts';
 import type {
+  AutoOutcome,
+  AutoRequest,
   CollectiveSummary,
   GraphRequest,
   GraphView,
@@ -161,14 +165,10 @@ export class EngineSession {
   /** The built program of the request's model, from a small cache keyed by the spec. */
   private program(req: RunRequest): Program {
     const m = req.model;
-    if (m.kind === 'file')
-      throw new Error(
-        `cannot open '${m.name}': importing StableHLO is not available in this version`,
-      );
-    const key = m.spec.trim();
+    const key = m.kind === 'file' ? `file:${m.name}\n${m.text}` : m.spec.trim();
     let p = this.programs.get(key);
     if (!p) {
-      p = buildModel(key);
+      p = m.kind === 'file' ? importFile(m.name, m.text) : buildModel(key);
       if (this.programs.size >= PROGRAM_CACHE)
         this.programs.delete(this.programs.keys().next().value!);
       this.programs.set(key, p);
@@ -221,6 +221,66 @@ export class EngineSession {
     return k;
   }
 
+  /**
+   * The automatic partitioner on the request's model, mesh and hardware, after the request's
+   * enabled tactics (kept as a prefix). `shouldStop` lets the worker stop it early; the best
+   * schedule so far comes back.
+   */
+  auto(
+    req: RunRequest,
+    opts: AutoRequest,
+    onProgress?: (p: AutoProgress) => void,
+    shouldStop?: () => boolean,
+  ): AutoOutcome {
+    try {
+      const program = at('model', () => this.program(req));
+      const mesh = at('mesh', () => parseMesh(req.mesh));
+      const hw = at('hardware', () => hardwareByName(req.hardware));
+      const topology = at('topology', () =>
+        req.topology === null || req.topology.trim() === ''
+          ? defaultTopology(mesh, hw)
+          : parseTopology(req.topology, mesh, hw),
+      );
+      const prefix = req.schedule.filter((t) => t.enabled !== false);
+      const r = at('schedule', () =>
+        autoPartition(program, mesh, topology, {
+          prefix,
+          timeLimitS: opts.timeLimitS,
+          ...(opts.axes ? { axes: opts.axes } : {}),
+          ...(opts.goal ? { goal: opts.goal } : {}),
+          onProgress,
+          shouldStop,
+        }),
+      );
+      return {
+        ok: true,
+        result: {
+          tactics: r.tactics,
+          schedule: r.schedule,
+          report: plainReport(r.report),
+          searchTimeS: r.searchTimeS,
+          evaluations: r.evaluations,
+          cancelled: r.cancelled,
+          baselines: r.baselines.map((b) => ({
+            name: b.name,
+            schedule: b.schedule,
+            stepTimeS: b.report.stepTimeS,
+            peakMemoryBytes: b.report.peakMemoryBytes,
+            fits: b.report.fits,
+          })),
+        },
+      };
+    } catch (e) {
+      return {
+        ok: false,
+        error:
+          e instanceof PlacedError
+            ? { place: e.place, message: e.message }
+            : { place: 'internal', message: `internal error: ${(e as Error).message ?? e}` },
+      };
+    }
+  }
+
   graph(req: GraphRequest): GraphView {
     return buildGraphView(this.context(), req);
   }
@@ -259,6 +319,15 @@ export class EngineSession {
   private lastOrThrow(): LastRun {
     if (!this.last) throw new Error('no successful run yet');
     return this.last;
+  }
+}
+
+/** A StableHLO file's program; the parse error (line and column) names the file. */
+function importFile(name: string, text: string): Program {
+  try {
+    return importStableHlo(text).program;
+  } catch (e) {
+    throw new Error(`${name}: ${(e as Error).message}`, { cause: e });
   }
 }
 

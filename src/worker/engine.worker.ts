@@ -27,6 +27,9 @@ const api: EngineApi = {
   async run(req, onProgress) {
     return transferred(session.run(req, onProgress ? (p) => void onProgress(p) : undefined));
   },
+  async auto(req, opts, onProgress) {
+    return session.auto(req, opts, onProgress ? (p) => void onProgress(p) : undefined);
+  },
   async graph(req) {
     return session.graph(req);
   },

@@ -2,6 +2,7 @@
 // the worker module itself is never imported by the page). Everything that crosses is
 // structured-cloneable and compact: the page gets figures and a packed timeline, never the
 // program or the sharding state, which stay in the worker.
+import type { AutoGoal, AutoProgress } from '../core/auto/types.ts';
 import type { ChromeTrace } from '../core/sim/trace.ts';
 import type { SimReport } from '../core/sim/report.ts';
 import type { Tactic } from '../core/tactics/tactic.ts';
@@ -135,6 +136,38 @@ export type RunOutcome =
   | { readonly ok: true; readonly result: RunResult }
   | { readonly ok: false; readonly error: RunError };
 
+/** Options of an automatic-partitioner run (the rest comes from the workspace). */
+export interface AutoRequest {
+  /** Wall-clock budget of the search. */
+  readonly timeLimitS: number;
+  /** Mesh axes it may decide (default: those the schedule leaves unused). */
+  readonly axes?: readonly string[];
+  readonly goal?: AutoGoal;
+}
+
+export interface AutoSummary {
+  /** The enabled tactics of the workspace followed by the search's: a schedule to apply. */
+  readonly tactics: readonly Tactic[];
+  readonly schedule: string;
+  readonly report: SimReport;
+  readonly searchTimeS: number;
+  readonly evaluations: number;
+  readonly cancelled: boolean;
+  readonly baselines: readonly {
+    readonly name: string;
+    readonly schedule: string;
+    readonly stepTimeS: number;
+    readonly peakMemoryBytes: number;
+    readonly fits: boolean;
+  }[];
+}
+
+export type AutoOutcome =
+  | { readonly ok: true; readonly result: AutoSummary }
+  | { readonly ok: false; readonly error: RunError };
+
+export type { AutoGoal, AutoProgress };
+
 /** A value as the page may need it when a tactic is dropped on it (tile/replicate selectors). */
 export interface ValueBrief {
   readonly id: number;
@@ -147,6 +180,13 @@ export interface ValueBrief {
 export interface EngineApi {
   /** Runs the pipeline for a workspace; `onProgress` (a comlink proxy) hears each stage. */
   run(req: RunRequest, onProgress?: (p: Progress) => void): Promise<RunOutcome>;
+  /** The automatic partitioner (EngineSession.auto); the client cancels it by restarting the
+   *  worker (the search is synchronous inside it). */
+  auto(
+    req: RunRequest,
+    opts: AutoRequest,
+    onProgress?: (p: AutoProgress) => void,
+  ): Promise<AutoOutcome>;
   /** UI-B's graph view of the latest successful run. */
   graph(req: GraphRequest): Promise<GraphView>;
   /** UI-B's inspection of a node or value of the latest successful run. */

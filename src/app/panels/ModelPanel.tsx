@@ -1,7 +1,7 @@
-// The model: a preset or family, and its options as fields. The spec text is the source of
+// The model: a preset or family with its options as fields, or an imported StableHLO file. The spec text is the source of
 // truth (`gpt2-small:layers=4,batch=16`): a field edits one override, validated on the main
 // thread with the zoo's own parser (cheap, no build) so errors show at the field at once.
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import {
   COMMON_OPTIONS,
   FAMILIES,
@@ -105,16 +105,10 @@ export function ModelPanel() {
         <span>Preset or family</span>
         <select
           data-testid="model-preset"
-          value={head}
-          onChange={(e) =>
-            tryCommit(
-              joinSpec(
-                e.target.value,
-                overrides.filter(([k]) => k === 'batch' || k === 'layers'),
-              ),
-            )
-          }
+          value={model.kind === 'file' ? '' : head}
+          onChange={(e) => e.target.value && tryCommit(e.target.value)}
         >
+          {model.kind === 'file' && <option value="">(imported file)</option>}
           <optgroup label="Presets">
             {PRESETS.map((p) => (
               <option key={p.name} value={p.name} title={p.description}>
@@ -131,19 +125,27 @@ export function ModelPanel() {
           </optgroup>
         </select>
       </label>
-      <label className="field">
-        <span>Spec</span>
-        <input
-          data-testid="model-spec"
-          key={spec}
-          defaultValue={spec}
-          spellCheck={false}
-          onKeyDown={(e) => e.key === 'Enter' && tryCommit(e.currentTarget.value.trim())}
-          onBlur={(e) =>
-            e.currentTarget.value.trim() !== spec && tryCommit(e.currentTarget.value.trim())
-          }
-        />
-      </label>
+      {model.kind === 'file' ? (
+        <p className="hint" data-testid="model-file">
+          StableHLO file <b>{model.name}</b> ({Math.ceil(model.text.length / 1024)} KiB). Pick a
+          preset to go back to the zoo.
+        </p>
+      ) : (
+        <label className="field">
+          <span>Spec</span>
+          <input
+            data-testid="model-spec"
+            key={spec}
+            defaultValue={spec}
+            spellCheck={false}
+            onKeyDown={(e) => e.key === 'Enter' && tryCommit(e.currentTarget.value.trim())}
+            onBlur={(e) =>
+              e.currentTarget.value.trim() !== spec && tryCommit(e.currentTarget.value.trim())
+            }
+          />
+        </label>
+      )}
+      <OpenFile onOpen={(name, text) => setModel({ kind: 'file', name, text })} />
       {draft && !draft.field && (
         <p className="error" role="alert" data-testid="model-error">
           {draft.error}
@@ -159,10 +161,12 @@ export function ModelPanel() {
           {summary.title}: {summary.ops.toLocaleString('en-US')} ops
         </p>
       )}
-      <details className="options">
-        <summary>Options ({ordered.length})</summary>
-        <div className="option-grid">{ordered.map(field)}</div>
-      </details>
+      {model.kind === 'preset' && (
+        <details className="options">
+          <summary>Options ({ordered.length})</summary>
+          <div className="option-grid">{ordered.map(field)}</div>
+        </details>
+      )}
     </section>
   );
 }
@@ -203,6 +207,56 @@ function OptionField(props: {
         <p className="error" role="alert" data-testid="model-error">
           {error}
         </p>
+      )}
+    </div>
+  );
+}
+
+/** StableHLO text from a file or pasted (JAX: `jax.jit(f).lower(...).as_text()`). */
+function OpenFile(props: { onOpen(name: string, text: string): void }) {
+  const input = useRef<HTMLInputElement>(null);
+  const [paste, setPaste] = useState(false);
+  const [text, setText] = useState('');
+  return (
+    <div className="open-file">
+      <button className="small" onClick={() => input.current?.click()} data-testid="open-file">
+        Open StableHLO…
+      </button>
+      <button className="small ghost" onClick={() => setPaste((p) => !p)}>
+        Paste
+      </button>
+      <input
+        ref={input}
+        type="file"
+        accept=".mlir,.txt,text/plain"
+        hidden
+        data-testid="open-file-input"
+        onChange={async (e) => {
+          const f = e.target.files?.[0];
+          e.target.value = '';
+          if (f) props.onOpen(f.name, await f.text());
+        }}
+      />
+      {paste && (
+        <div className="paste">
+          <textarea
+            rows={5}
+            placeholder="module @jit_f { func.func public @main(...) ... }"
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            data-testid="paste-text"
+          />
+          <button
+            className="small"
+            disabled={!text.trim()}
+            onClick={() => {
+              props.onOpen('pasted.mlir', text);
+              setPaste(false);
+            }}
+          >
+            Import
+          </button>
+        </div>
       )}
     </div>
   );

@@ -1,5 +1,5 @@
 // The tactic palette: the named tactics from their definitions' documentation data, plus tile
-// and replicate. Items are HTML5 drag sources (contract with the graph and the mesh view:
+// and replicate, and the automatic partitioner. Items are HTML5 drag sources (contract with the graph and the mesh view:
 // `application/x-shardlab-tactic` carrying `{ tactic }`); a click adds the tactic to the whole
 // model, a keyboard alternative to dragging.
 import { TACTIC_LIBRARY } from '../../core/tactics/library/index.ts';
@@ -29,6 +29,12 @@ export const PALETTE: readonly PaletteItem[] = [
     tactic: 'replicate',
     title: 'Replicate',
     summary: 'Keep the values dropped on whole on the axis (stops later tactics splitting them).',
+  },
+  {
+    tactic: 'AUTO',
+    title: 'Automatic',
+    summary:
+      'Search the axes the schedule leaves free (or the axis dropped on) for the fastest strategy that fits; apply it as steps.',
   },
 ];
 

@@ -2,19 +2,9 @@
 // run request (the client keeps only the newest waiting), results and progress come back into
 // the store, and a crash is reported while the client restarts the worker with the same state.
 import { EngineClient, defaultWorker } from '../../worker/client.ts';
-import type { RunRequest } from '../../worker/protocol.ts';
-import { attachEngine, useWorkbench, type Workspace } from './store.ts';
+import { attachEngine, runRequestOf, useWorkbench, type Workspace } from './store.ts';
 
-export function runRequest(ws: Workspace): RunRequest {
-  return {
-    model: ws.model,
-    mesh: ws.mesh,
-    hardware: ws.hardware,
-    topology: ws.topology,
-    schedule: ws.schedule,
-    after: ws.after,
-  };
-}
+export const runRequest = runRequestOf;
 
 let current: EngineClient | null = null;
 /** The running client (null before startEngine): cancel, trace export, the test hook. */

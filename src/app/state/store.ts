@@ -5,6 +5,10 @@
 import { create } from 'zustand';
 import type { NamedTacticName, Tactic } from '../../core/tactics/tactic.ts';
 import type {
+  AutoOutcome,
+  AutoProgress,
+  AutoRequest,
+  AutoSummary,
   GraphRequest,
   GraphView,
   InspectTarget,
@@ -12,6 +16,7 @@ import type {
   ModelSource,
   Progress,
   RunError,
+  RunRequest,
   RunResult,
   ValueBrief,
 } from '../../worker/protocol.ts';
@@ -79,6 +84,36 @@ export interface EngineBridge {
   graph(req: GraphRequest): Promise<GraphView>;
   inspect(target: InspectTarget): Promise<Inspection>;
   value(id: number): Promise<ValueBrief | null>;
+  auto?(
+    req: RunRequest,
+    opts: AutoRequest,
+    onProgress: (p: AutoProgress) => void,
+  ): Promise<AutoOutcome | null>;
+  cancelAuto?(): void;
+}
+
+/** The automatic partitioner's panel: idle, searching (with progress), or a result to apply. */
+export interface AutoState {
+  readonly running: boolean;
+  readonly axes?: readonly string[];
+  readonly progress: AutoProgress | null;
+  readonly result: AutoSummary | null;
+  readonly error: string | null;
+}
+
+/** Seconds the automatic partitioner searches when started from the page. */
+export const AUTO_TIME_LIMIT_S = 5;
+
+/** The part of a workspace the engine runs. */
+export function runRequestOf(ws: Workspace): RunRequest {
+  return {
+    model: ws.model,
+    mesh: ws.mesh,
+    hardware: ws.hardware,
+    topology: ws.topology,
+    schedule: ws.schedule,
+    after: ws.after,
+  };
 }
 
 export interface PinnedRun {
@@ -96,6 +131,8 @@ export interface WorkbenchState {
   readonly pendingDrop: TacticDrop | null;
   readonly lastAxis: string | null;
   readonly pinned: PinnedRun | null;
+  /** The automatic partitioner's run, if one was started. */
+  readonly auto: AutoState | null;
   /** Messages for the user (bad link, bad stored state, import errors); newest last. */
   readonly messages: readonly { readonly id: number; readonly text: string }[];
 
@@ -127,6 +164,13 @@ export interface WorkbenchState {
   moveStep(from: number, to: number): void;
   toggleStep(i: number): void;
   setSchedule(s: readonly Tactic[]): void;
+
+  /** Runs the automatic partitioner after the current schedule (on `axes`, default all free). */
+  startAuto(axes?: readonly string[]): Promise<void>;
+  cancelAuto(): void;
+  /** Puts the automatic partitioner's schedule in the editor. */
+  applyAuto(): void;
+  dismissAuto(): void;
 
   pin(label?: string): void;
   unpin(): void;
@@ -194,7 +238,7 @@ export async function stepForDrop(
     if (drop.tactic === 'replicate') return { tactic: 'replicate', axis, select };
     return { tactic: 'tile', axis, dim: drop.dim ?? 0, select };
   }
-  if (drop.tactic === 'AUTO') throw new Error('the automatic tactic is not available yet');
+  if (drop.tactic === 'AUTO') throw new Error('the automatic partitioner is not a schedule step');
   return scope === undefined ? { tactic: drop.tactic, axis } : { tactic: drop.tactic, axis, scope };
 }
 
@@ -232,6 +276,7 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
     lastAxis: null,
     pinned: null,
     messages: [],
+    auto: null,
 
     commit(next) {
       const cur = get().workspace;
@@ -297,6 +342,10 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
     },
 
     dropTactic(drop) {
+      if (drop.tactic === 'AUTO') {
+        void get().startAuto(drop.axis !== undefined ? [drop.axis] : undefined);
+        return;
+      }
       const axes = meshAxes(get().workspace.mesh);
       set({ pendingDrop: drop });
       // the axis popover only when there is a choice to make
@@ -336,6 +385,44 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
     toggleStep: (i) =>
       editSchedule((s) => s.map((t, k) => (k === i ? withEnabled(t, t.enabled === false) : t))),
     setSchedule: (schedule) => editSchedule(() => [...schedule]),
+
+    async startAuto(axes) {
+      const e = needEngine();
+      if (!e.auto || get().auto?.running) return;
+      set({ auto: { running: true, axes, progress: null, result: null, error: null } });
+      try {
+        const out = await e.auto(
+          runRequestOf(get().workspace),
+          { timeLimitS: AUTO_TIME_LIMIT_S, ...(axes ? { axes } : {}) },
+          (progress) => set((s) => (s.auto?.running ? { auto: { ...s.auto, progress } } : {})),
+        );
+        if (!get().auto?.running) return;
+        if (out === null) set({ auto: null });
+        else
+          set((s) => ({
+            auto: {
+              ...s.auto!,
+              running: false,
+              result: out.ok ? out.result : null,
+              error: out.ok ? null : out.error.message,
+            },
+          }));
+      } catch (err) {
+        set((s) => ({ auto: { ...s.auto!, running: false, error: (err as Error).message } }));
+      }
+    },
+    cancelAuto() {
+      set({ auto: null });
+      engine?.cancelAuto?.();
+    },
+    applyAuto() {
+      const r = get().auto?.result;
+      if (!r) return;
+      get().setSchedule(r.tactics);
+      get().setAfter(null);
+      set({ auto: null });
+    },
+    dismissAuto: () => set({ auto: null }),
 
     pin(label) {
       const run = get().result.run;
