@@ -108,20 +108,23 @@ function importModule(text: string, m: ModuleAst, options: ImportOptions): Impor
     (a, i) => attrStr(a.attrs?.get('jax.arg_info')) ?? locs.name(a.loc) ?? `arg${i}`,
   );
   const names = paths.map(pytreePathToName);
+  const firstCount = new Map<string, number>();
   const firsts = names.map((n) => n.split('/')[0]);
+  for (const f of firsts) firstCount.set(f, (firstCount.get(f) ?? 0) + 1);
+  const unique = uniqueNames(names);
   const donatedTo = main.args.map((a) => attrNum(a.attrs?.get('tf.aliasing_output')));
   const inputs: Value[] = [];
   const infos: ImportedInput[] = [];
   main.args.forEach((a, i) => {
     const t = cx.tensor(a.type, { ...emptyOp, offset: main.offset });
     const donated = donatedTo[i] !== undefined || a.attrs?.get('jax.buffer_donor') !== undefined;
-    const siblings = firsts.filter((f) => f === firsts[i]).length;
+    const siblings = firstCount.get(firsts[i]) ?? 1;
     const role =
       options.roles?.[names[i]] ??
       options.roles?.[paths[i]] ??
       options.roles?.[String(i)] ??
       inferRole(names[i], donated, siblings);
-    const v = b.input(uniqueName(names, i), t.shape, t.dtype, role);
+    const v = b.input(unique[i], t.shape, t.dtype, role);
     inputs.push(v);
     env.vars.set(a.name, v);
     annotationOf(a.attrs, (dialect, s) =>
@@ -213,10 +216,14 @@ const emptyOp = {
   offset: 0,
 };
 
-function uniqueName(names: readonly string[], i: number): string {
-  const n = names[i];
-  const before = names.slice(0, i).filter((x) => x === n).length;
-  return before ? `${n}_${before}` : n;
+/** Input names made unique by a suffix on repeats (`x`, `x_1`). */
+function uniqueNames(names: readonly string[]): string[] {
+  const seen = new Map<string, number>();
+  return names.map((n) => {
+    const k = seen.get(n) ?? 0;
+    seen.set(n, k + 1);
+    return k ? `${n}_${k}` : n;
+  });
 }
 
 function annotationOf(
@@ -268,8 +275,8 @@ function markGradients(p: Program): Program {
     if (param.role !== 'param') continue;
     const queue = [out.value];
     const seen = new Set<number>(queue);
-    while (queue.length) {
-      const id = queue.shift()!;
+    for (let head = 0; head < queue.length; head++) {
+      const id = queue[head];
       const op = defs.get(id);
       if (!op) continue;
       const v = values[id];

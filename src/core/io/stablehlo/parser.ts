@@ -536,11 +536,35 @@ class Parser {
     }
     if (!lx.is(TK.ident) && !lx.is(TK.bang))
       lx.fail(`unexpected ${lx.describe()}`, 'a type such as tensor<4x8xf32>');
+    // the same few types recur on every line: one object per distinct spelling
+    const quick = this.typeCacheLookup(start);
+    if (quick) return quick;
     const { type, end } = parseTypeAt(this.text, start, (msg, at) =>
       lx.fail(msg, 'a type such as tensor<4x8xf32>', at),
     );
     lx.resetTo(end);
     return type;
+  }
+
+  private readonly typeCache = new Map<string, TypeAst>();
+
+  /** A tensor type seen before, found by its text up to the closing '>' (no nesting). */
+  private typeCacheLookup(start: number): TypeAst | undefined {
+    const text = this.text;
+    if (!text.startsWith('tensor<', start)) return undefined;
+    const close = text.indexOf('>', start);
+    if (close < 0 || close - start > 200) return undefined;
+    const key = text.slice(start, close + 1);
+    if (key.indexOf('<', 7) >= 0) return undefined;
+    let t = this.typeCache.get(key);
+    if (!t) {
+      t = parseTypeAt(text, start, (msg, at) =>
+        this.lx.fail(msg, 'a type such as tensor<4x8xf32>', at),
+      ).type;
+      this.typeCache.set(key, t);
+    }
+    this.lx.resetTo(close + 1);
+    return t;
   }
 
   // ---- attributes ----------------------------------------------------------
