@@ -172,6 +172,30 @@ describe('importStableHlo on ops it cannot map and on malformed text', () => {
     ]);
   });
 
+  it('a shard_map body (sdy.manual_computation, as JAX 0.10 prints it) is one opaque op', () => {
+    const text = [
+      'module @jit_f attributes {mhlo.num_partitions = 4 : i32, mhlo.num_replicas = 1 : i32} {',
+      '  sdy.mesh @mesh = <["data"=4]> {stablehlo.mesh = {axes = [{name = "data", size = 4 : i64}]}}',
+      '  func.func public @main(%arg0: tensor<8x4xf32> {sdy.sharding = #sdy.sharding<@mesh, [{"data"}, {}]>}, %arg1: tensor<4x4xf32>) -> (tensor<2x4xf32> {jax.result_info = "result"}) {',
+      '    %0 = sdy.manual_computation(%arg0, %arg1) in_shardings=[<@mesh, [{"data"}, {}]>, <@mesh, [{}, {}]>] out_shardings=[<@mesh, [{}, {}]>] manual_axes={"data"} (%arg2: tensor<2x4xf32>, %arg3: tensor<4x4xf32>) {',
+      '      %1 = stablehlo.dot_general %arg2, %arg3, contracting_dims = [1] x [0] : (tensor<2x4xf32>, tensor<4x4xf32>) -> tensor<2x4xf32>',
+      '      %2 = "stablehlo.all_reduce"(%1) <{channel_handle = #stablehlo.channel_handle<handle = 1, type = 1>, replica_groups = dense<[[0, 1, 2, 3]]> : tensor<1x4xi64>, use_global_device_ids}> ({',
+      '      ^bb0(%arg4: tensor<f32>, %arg5: tensor<f32>):',
+      '        %3 = stablehlo.add %arg4, %arg5 : tensor<f32>',
+      '        stablehlo.return %3 : tensor<f32>',
+      '      }) : (tensor<2x4xf32>) -> tensor<2x4xf32>',
+      '      sdy.return %2 : tensor<2x4xf32>',
+      '    } : (tensor<8x4xf32>, tensor<4x4xf32>) -> tensor<2x4xf32>',
+      '    return %0 : tensor<2x4xf32>',
+      '  }',
+      '}',
+    ].join('\n');
+    const { program, report } = importStableHlo(text);
+    expect(report.opaque.map((o) => [o.name, o.line])).toEqual([['sdy.manual_computation', 4]]);
+    expect(program.values[program.outputs[0].value].type.shape).toEqual([2, 4]);
+    expect(report.meshes.get('mesh')?.axes).toEqual([{ name: 'data', size: 4 }]);
+  });
+
   it('a missing type gives line, column and what was expected', () => {
     const e = parseError(
       wrap('    %0 = stablehlo.add %arg0, %arg0 :\n    return %0 : tensor<4xf32>'),

@@ -307,6 +307,7 @@ class Parser {
     const regions: RegionAst[] = [];
     const iterNames: string[] = [];
     const enums: AttrValue[] = [];
+    const blockArgs: BlockArgAst[] = [];
     const isReturn = name === 'func.return' || name === 'stablehlo.return' || name === 'sdy.return';
     for (;;) {
       const k = lx.kind;
@@ -329,13 +330,13 @@ class Parser {
       }
       if (k === TK.value) operands.push(lx.take());
       else if (k === COMMA) lx.next();
-      else if (k === LPAREN) this.parenOperands(operands, iterNames, attrs);
+      else if (k === LPAREN) this.parenOperands(operands, iterNames, attrs, blockArgs);
       else if (k === TK.symbol) attrs.set('callee', { t: 'symbol', v: symbolName(lx.take()) });
       else if (k === LBRACKET)
         attrs.set('ranges', { t: 'raw', v: this.rawBalanced(LBRACKET, RBRACKET) });
       else if (k === LT) attrs.set('sharding', { t: 'raw', v: this.rawAngle() });
       else if (k === LBRACE) {
-        if (this.looksLikeRegion()) regions.push(this.region());
+        if (this.looksLikeRegion()) regions.push(this.region(blockArgs.splice(0)));
         else for (const [key, v] of this.attrDict()) attrs.set(key, v);
       } else if (k === TK.ident) this.keywordItem(name, attrs, enums);
       else if (k === TK.string) {
@@ -391,6 +392,7 @@ class Parser {
     operands: string[],
     iterNames: string[],
     attrs: Map<string, AttrValue>,
+    blockArgs?: BlockArgAst[],
   ): void {
     const lx: Lexer = this.lx;
     lx.next();
@@ -398,7 +400,11 @@ class Parser {
       if (lx.is(TK.eof)) lx.fail('operand list is not closed', "')'");
       if (lx.is(TK.value)) {
         const v = lx.take();
-        if (lx.eat(EQ)) {
+        if (lx.is(COLON) && blockArgs) {
+          // `(%arg: T, ...)` before a region: the region's arguments (sdy.manual_computation)
+          lx.next();
+          blockArgs.push({ name: v, type: this.type(), loc: this.optLoc() });
+        } else if (lx.eat(EQ)) {
           iterNames.push(v);
           if (!lx.is(TK.value)) lx.fail(`unexpected ${lx.describe()}`, 'an initial value');
           operands.push(lx.take());
