@@ -14,7 +14,7 @@ import { Evaluator, figuresOf, simulateSchedule } from './evaluate.ts';
 import { better } from './goal.ts';
 import { proxyFor } from './proxy.ts';
 import { seededRandom } from './rng.ts';
-import { polish, runExhaustive, runMcts, SearchRun, startPoint } from './search.ts';
+import { polish, runExhaustive, runGreedy, runMcts, SearchRun, startPoint } from './search.ts';
 import { DecisionSpace } from './space.ts';
 import { AutoError, type AutoGoal, type AutoOptions, type AutoResult } from './types.ts';
 
@@ -62,7 +62,10 @@ export function autoPartition(
   });
   if (axes.length > 0) {
     if ((options.method ?? 'mcts') === 'mcts') {
-      // a fifth of the budget is kept for polishing MCTS's best plan
+      // a greedy pass first (a tenth of the budget at most), then MCTS; a fifth of the budget
+      // is kept for polishing the best plan
+      run.share = 0.1;
+      runGreedy(run);
       run.share = 0.8;
       runMcts(run, seededRandom(options.seed ?? 1));
       run.share = 1;

@@ -44,7 +44,8 @@ const FINALISTS = 4;
 /**
  * What both search methods share: legal moves (a move whose tactic throws — matches nothing,
  * does not divide, an axis already taken — or changes no sharding is pruned; this is where the
- * compiler's analysis enters the search), evaluation with the goal, the best plans so far,
+ * compiler's analysis enters the search; conflicts with earlier decisions are left to the
+ * simulator to judge, as the propagation leaves them: stopped, not guessed), evaluation with the goal, the best plans so far,
  * the budget and progress reports.
  */
 export class SearchRun {
@@ -86,25 +87,6 @@ export class SearchRun {
     );
   }
 
-  private readonly own = new Map<string, number>();
-
-  /** Conflicts a move's tactics meet applied right after the prefix (cached per stage and move). */
-  private ownConflicts(stage: number, move: number, added: readonly Tactic[]): number {
-    const key = `${stage}:${move}`;
-    let n = this.own.get(key);
-    if (n === undefined) {
-      try {
-        const states = this.evaluator.apply([...this.root.tactics, ...added], this.root.states);
-        n = newConflicts(states, this.root.states);
-      } catch (e) {
-        if (!(e instanceof TacticError)) throw e;
-        n = 0;
-      }
-      this.own.set(key, n);
-    }
-    return n;
-  }
-
   /** The point after a move, or undefined when the move is illegal or changes nothing. */
   step(p: Point, move: number): Point | undefined {
     const added = moveTactics(this.space, p.cursor, move);
@@ -120,28 +102,24 @@ export class SearchRun {
       throw e;
     }
     if (this.evaluator.unchanged(states, p.states)) return undefined;
-    // a compute decision that propagation cannot carry past an earlier decision (it meets
-    // more conflicts than it does on the prefix alone: propagation stops where it meets the
-    // earlier one) is half applied; TOAST resolves such conflicts as choices of their own,
-    // here the move is pruned. Conflicts a macro-action has by itself (SP meeting MP's heads)
-    // are how it is meant to work.
-    if (
-      this.space.stages[p.cursor.stage].kind === 'compute' &&
-      newConflicts(states, p.states) > this.ownConflicts(p.cursor.stage, move, added)
-    )
-      return undefined;
     return { cursor, moves, tactics, states };
   }
 
   /** Evaluates a complete plan, keeps the best few, and returns the reward. */
   evaluate(p: Point): number {
+    const figures = this.figures(p);
+    return figures ? this.yardstick.reward(figures) : 0;
+  }
+
+  /** Evaluates a complete plan and keeps the best few; undefined if the pipeline failed on it. */
+  figures(p: Point): Figures | undefined {
     const schedule = scheduleToString(p.tactics);
     const figures = this.evaluator.figures(schedule, p.states);
-    if (!figures) return 0;
+    if (!figures) return undefined;
     this.yardstick.see(figures);
     this.remember({ moves: p.moves, tactics: p.tactics, schedule, figures });
     this.progress(false);
-    return this.yardstick.reward(figures);
+    return figures;
   }
 
   private remember(plan: Plan): void {
@@ -183,12 +161,6 @@ export class SearchRun {
         : {}),
     });
   }
-}
-
-function newConflicts(after: readonly ScheduleResult[], before: readonly ScheduleResult[]): number {
-  let n = 0;
-  after.forEach((s, i) => (n = Math.max(n, s.conflicts.length - before[i].conflicts.length)));
-  return n;
 }
 
 export function startPoint(states: readonly ScheduleResult[], prefix: readonly Tactic[]): Point {
@@ -374,4 +346,34 @@ export function polish(run: SearchRun): void {
     }
   }
   run.progress(true);
+}
+
+/**
+ * Greedy construction, one stage at a time (XLA's auto-sharding solves an N-D mesh one axis per
+ * pass the same way): each legal move of the stage is tried with every later stage left at its
+ * do-nothing move, and the best is kept. About the sum of the stages' moves in evaluations; it
+ * gives MCTS a strong first yardstick and polish a starting point.
+ */
+export function runGreedy(run: SearchRun): void {
+  const { space } = run;
+  let point = run.root;
+  while (!isTerminal(space, point.cursor) && !run.done()) {
+    let chosen: Point | undefined;
+    let chosenFigures: Figures | undefined;
+    for (const m of moves(space, point.cursor)) {
+      if (run.done()) break;
+      const next = run.step(point, m);
+      if (!next) continue;
+      let plan: Point = next;
+      while (!isTerminal(space, plan.cursor)) plan = run.step(plan, NONE)!;
+      run.iterations++;
+      const f = run.figures(plan);
+      if (f && better(f, chosenFigures, run.goal)) {
+        chosen = next;
+        chosenFigures = f;
+      }
+    }
+    if (!chosen) return;
+    point = chosen;
+  }
 }
