@@ -112,3 +112,69 @@ test('a tactic dropped on a phase (the whole program) applies to the whole model
   await expect(node(page, 'g:forward:layers')).toContainText('data', { timeout: 30_000 });
   await page.screenshot({ path: 'e2e/screenshots/graph-bp.png' });
 });
+
+// Figures for docs/benchmarks.md, printed, never asserted (speed is not a test):
+// PW_MEASURE=1 PW_PORT=5180 npx playwright test e2e/graph.spec.ts -g measure
+test('measure: load to an interactive graph of gpt3-175b', async ({ page }) => {
+  test.skip(!process.env.PW_MEASURE, 'set PW_MEASURE=1 to measure');
+  test.setTimeout(180_000);
+  await page.goto('/');
+  await page.evaluate(() => {
+    const ws = {
+      version: 1,
+      model: { kind: 'preset', spec: 'gpt3-175b' },
+      mesh: 'data=8,model=8',
+      hardware: 'h100-80gb',
+      topology: null,
+      schedule: [
+        { tactic: 'BP', axis: 'data' },
+        { tactic: 'MP', axis: 'model' },
+      ],
+      after: null,
+      view: { expanded: [], selected: null, search: '' },
+    };
+    localStorage.setItem('shardlab.workspace', JSON.stringify(ws));
+  });
+  for (let k = 0; k < 3; k++) {
+    await page.addInitScript(() => {
+      const w = window as unknown as { __longest: number; __tasks: string[] };
+      w.__longest = 0;
+      w.__tasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) {
+          w.__longest = Math.max(w.__longest, e.duration);
+          w.__tasks.push(`${Math.round(e.startTime)}+${Math.round(e.duration)}`);
+        }
+      }).observe({ type: 'longtask', buffered: true });
+    });
+    await page.reload();
+    await expect(page.getByTestId('graph-view')).toHaveAttribute('data-ready', 'true', {
+      timeout: 120_000,
+    });
+    const f = await page.evaluate(() => {
+      const drawn = performance.getEntriesByName('graph-drawn')[0]?.startTime ?? NaN;
+      const w = window as unknown as {
+        __longest: number;
+        __shardlab?: { store: { getState(): { result: { run: { timing: object } | null } } } };
+      };
+      return {
+        interactiveMs: Math.round(drawn),
+        layoutMs: Number(
+          document.querySelector('[data-testid="graph-view"]')!.getAttribute('data-layout-ms'),
+        ),
+        nodes: Number(
+          document.querySelector('[data-testid="graph-view"]')!.getAttribute('data-nodes'),
+        ),
+        longestTaskMs: Math.round(w.__longest),
+        tasks: (w as unknown as { __tasks: string[] }).__tasks.join(' '),
+        marks: performance
+          .getEntriesByType('mark')
+          .map((m) => `${m.name}@${Math.round(m.startTime)}`)
+          .join(' '),
+        run: w.__shardlab?.store.getState().result.run?.timing,
+      };
+    });
+    console.log(`gpt3-175b load → interactive graph, run ${k + 1}: ${JSON.stringify(f)}`);
+  }
+  await page.screenshot({ path: 'e2e/screenshots/graph-gpt3.png' });
+});

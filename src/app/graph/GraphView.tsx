@@ -21,7 +21,7 @@ import { formatBytes } from '../format.ts';
 import { useWorkbench, type Selection } from '../state/store.ts';
 import { NODE_TYPES, type FlowNode } from './GraphNodes.tsx';
 import type { LayoutRequest, LayoutResult } from './layout.ts';
-import { layoutInWorker } from './layout-client.ts';
+import { layoutInWorker, warmLayout } from './layout-client.ts';
 import { useTacticDrop } from './tactic-drop.ts';
 
 const PHASE_COLORS = { forward: '#dce8f5', backward: '#f7e3d3', optimizer: '#dff0da' };
@@ -34,6 +34,7 @@ interface Drawn {
 }
 
 export function GraphView(): React.JSX.Element {
+  useEffect(warmLayout, []);
   return (
     <ReactFlowProvider>
       <GraphCanvas />
@@ -75,7 +76,9 @@ function useDrawnGraph() {
       .getState()
       .graph({ expanded, search })
       .then(async (view) => {
+        performance.mark('graph-view-received');
         const boxes = await layoutInWorker(layoutRequest(view));
+        performance.mark('graph-laid-out');
         if (!live) return;
         setDrawn({ view, boxes, ms: performance.now() - t0 });
         setError(null);

@@ -36,3 +36,15 @@ export function layoutInWorker(req: LayoutRequest): Promise<LayoutResult> {
     worker!.postMessage({ id, req });
   });
 }
+
+/**
+ * Starts the worker and runs one tiny layout, so that loading elkjs overlaps the engine's first
+ * run instead of following it.
+ */
+export function warmLayout(): void {
+  if (worker) return;
+  void layoutInWorker({
+    nodes: [{ id: 'warm', parent: '', kind: 'op', open: false }],
+    edges: [],
+  }).catch(() => undefined);
+}

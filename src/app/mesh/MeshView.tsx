@@ -13,6 +13,7 @@ import { axisColor } from '../../core/view/axis-colors.ts';
 import { meshLayout, type MeshLayout } from '../../core/view/mesh-layout.ts';
 import { formatBytes, formatPercent } from '../format.ts';
 import { useTacticDrop } from '../graph/tactic-drop.ts';
+import { MEMORY_PARTS } from '../results/MemoryChart.tsx';
 import { useWorkbench } from '../state/store.ts';
 import type { RunResult } from '../../worker/protocol.ts';
 
@@ -56,9 +57,11 @@ function usePhysical(): Physical | { error: string } {
 export function MeshView(): React.JSX.Element {
   const phys = usePhysical();
   const run = useWorkbench((s) => s.result.run);
+  // the last device hovered stays shown (leaving the grid does not blank the details, and the
+  // pane keeps its height), until a click pins one
   const [hover, setHover] = useState<number | null>(null);
   const [pinned, setPinned] = useState<number | null>(null);
-  const shown = hover ?? pinned;
+  const shown = pinned ?? hover;
   if ('error' in phys)
     return (
       <section className="mesh-view" data-testid="mesh-view">
@@ -84,7 +87,9 @@ export function MeshView(): React.JSX.Element {
         onHover={setHover}
         onClick={(d) => setPinned((p) => (p === d ? null : d))}
       />
-      <DeviceInfo device={shown} layout={phys.layout} run={run} devices={phys.devices} />
+      <div className="mesh-info-slot">
+        <DeviceInfo device={shown} layout={phys.layout} run={run} devices={phys.devices} />
+      </div>
     </section>
   );
 }
@@ -126,7 +131,7 @@ function MeshSvg(props: {
   layout: MeshLayout;
   run: RunResult | null;
   selected: number | null;
-  onHover: (d: number | null) => void;
+  onHover: (d: number) => void;
   onClick: (d: number) => void;
 }) {
   const { layout, run, selected, onHover, onClick } = props;
@@ -187,7 +192,6 @@ function MeshSvg(props: {
       .attr('rx', 4)
       .append('title')
       .text((r) => r.label);
-    const hbm = run?.report.hbmBytes ?? 0;
     g.selectAll('rect.mesh-device')
       .data(layout.cells)
       .join('rect')
@@ -199,9 +203,7 @@ function MeshSvg(props: {
       .attr('width', cell - 3)
       .attr('height', cell - 3)
       .attr('rx', Math.min(3, cell / 6))
-      .attr('fill', (c) => memoryFill(run?.perDevice[c.device], hbm))
       .on('mouseenter', (_, c) => handlers.current.onHover(c.device))
-      .on('mouseleave', () => handlers.current.onHover(null))
       .on('click', (_, c) => handlers.current.onClick(c.device));
     // links over the devices, so the torus reads as a torus
     const arc = (a: number, b: number) => {
@@ -229,14 +231,17 @@ function MeshSvg(props: {
         .attr('x', (c) => (c.x + 0.5) * cell)
         .attr('y', (c) => (c.y + 0.5) * cell + 3)
         .text((c) => c.device);
-  }, [layout, run, cell, panelPad, axes]);
+  }, [layout, cell, panelPad, axes]);
 
-  // the highlighted device, without redrawing the rest
+  // a new run or selection restyles the devices in place: redrawing them under the pointer would
+  // lose the hover
   useEffect(() => {
+    const hbm = run?.report.hbmBytes ?? 0;
     d3.select(ref.current!)
       .selectAll<SVGRectElement, { device: number }>('rect.mesh-device')
+      .attr('fill', (c) => memoryFill(run?.perDevice[c.device], hbm))
       .classed('selected', (c) => c.device === selected);
-  }, [selected, layout, run]);
+  }, [selected, layout, run, cell]);
 
   if (!layout.cells.length)
     return (
@@ -256,9 +261,7 @@ function DeviceInfo(props: {
 }) {
   const { device, layout, run, devices } = props;
   if (device === null || device >= devices)
-    return (
-      <p className="mesh-hint">Hover a device for its memory and traffic; click to keep it.</p>
-    );
+    return <p className="mesh-hint">Hover a device for its memory and traffic; click to pin it.</p>;
   const axes = layout.axes.map((a) => a.name);
   const coords = layout.cells[device]?.coords ?? [];
   const r = run?.report;
@@ -266,16 +269,9 @@ function DeviceInfo(props: {
   const traffic = new Map<string, number>();
   for (const row of r?.comm ?? []) traffic.set(row.axis, (traffic.get(row.axis) ?? 0) + row.bytes);
   const b = r?.memoryBreakdown;
-  const parts = b
-    ? ([
-        ['parameters', b.params],
-        ['gradients', b.grads],
-        ['optimizer state', b.optState],
-        ['activations', b.activations],
-        ['temporaries', b.temp],
-      ] as const)
-    : [];
-  const total = parts.reduce((s, [, v]) => s + v, 0) || 1;
+  // the memory chart's parts and colours, so a kind of memory looks the same everywhere
+  const parts = b ? MEMORY_PARTS.map((p) => ({ ...p, bytes: b[p.key] })) : [];
+  const total = parts.reduce((s, p) => s + p.bytes, 0) || 1;
   return (
     <div className="mesh-device-info" data-testid="mesh-device-info">
       <div className="mesh-device-title">
@@ -296,20 +292,20 @@ function DeviceInfo(props: {
             {peak !== undefined && peak > r.hbmBytes && <b className="mesh-over"> does not fit</b>}
           </div>
           <div className="mesh-bar" title="What is live at the peak">
-            {parts.map(([k, v]) => (
+            {parts.map((p) => (
               <span
-                key={k}
-                className={`mesh-bar-${k.split(' ')[0]}`}
-                style={{ width: `${(100 * v) / total}%` }}
+                key={p.key}
+                style={{ width: `${(100 * p.bytes) / total}%`, background: p.color }}
               />
             ))}
           </div>
           <ul className="mesh-breakdown">
             {parts
-              .filter(([, v]) => v > 0)
-              .map(([k, v]) => (
-                <li key={k}>
-                  <span className={`mesh-key mesh-bar-${k.split(' ')[0]}`} /> {k} {formatBytes(v)}
+              .filter((p) => p.bytes > 0)
+              .map((p) => (
+                <li key={p.key}>
+                  <span className="mesh-key" style={{ background: p.color }} /> {p.label}{' '}
+                  {formatBytes(p.bytes)}
                 </li>
               ))}
           </ul>
