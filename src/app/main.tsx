@@ -28,13 +28,14 @@ startEngine();
 const storage = safeStorage();
 if (storage) keepWorkspace(storage);
 
-if (import.meta.env.DEV)
-  Object.assign(window, {
-    __shardlab: {
-      store: useWorkbench,
-      crashWorker: () => engineClient()?.crashWorker(),
-    },
-  });
+// the store for the console and the browser benchmark (bench/workbench-ui.ts); the crash hook
+// for the end-to-end tests, in development builds only
+Object.assign(window, {
+  __shardlab: {
+    store: useWorkbench,
+    ...(import.meta.env.DEV ? { crashWorker: () => engineClient()?.crashWorker() } : {}),
+  },
+});
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -51,7 +51,9 @@ export function ModelPanel() {
   const model = useWorkbench((s) => s.workspace.model);
   const setModel = useWorkbench((s) => s.setModel);
   const runError = useWorkbench((s) => (s.result.error?.place === 'model' ? s.result.error : null));
-  const summary = useWorkbench((s) => s.result.run?.model ?? null);
+  // primitives, so a new result with the same model does not re-render the panel
+  const ops = useWorkbench((s) => s.result.run?.model.ops);
+  const title = useWorkbench((s) => s.result.run?.model.title);
   const spec = model.kind === 'preset' ? model.spec : '';
   const [draft, setDraft] = useState<{ spec: string; error: string; field?: string } | null>(null);
 
@@ -156,9 +158,9 @@ export function ModelPanel() {
           {runError.message}
         </p>
       )}
-      {summary && (
+      {ops !== undefined && (
         <p className="hint" data-testid="model-summary">
-          {summary.title}: {summary.ops.toLocaleString('en-US')} ops
+          {title}: {ops.toLocaleString('en-US')} ops
         </p>
       )}
       {model.kind === 'preset' && (

@@ -1,13 +1,19 @@
 // Communication of one step by mesh axis and collective kind: a bar per (axis, kind) in the
 // axis's colour, its length the time on the axis's stream, labelled with count and bytes.
 // A click selects the first collective of that row (the inspector shows it).
+import { memo } from 'react';
 import { scaleLinear } from 'd3';
 import { axisColor } from '../../core/view/axis-colors.ts';
 import type { RunResult } from '../../worker/protocol.ts';
 import { useWorkbench } from '../state/store.ts';
 import { formatBytes, formatSeconds } from '../format.ts';
 
-export function CommChart(props: { run: RunResult; title?: string; testid?: string }) {
+/** Memoised: progress updates re-render the results pane, not this chart. */
+export const CommChart = memo(function CommChart(props: {
+  run: RunResult;
+  title?: string;
+  testid?: string;
+}) {
   const { run } = props;
   const axes = run.axes.map((a) => a.name);
   const rows = [...run.report.comm].sort(
@@ -65,4 +71,4 @@ export function CommChart(props: { run: RunResult; title?: string; testid?: stri
       )}
     </figure>
   );
-}
+});

@@ -1,6 +1,7 @@
 // Per-device peak memory as stacked bars (parameters, gradients, optimizer state, activations,
 // temporaries) against the device's HBM. Devices with the same figures share one bar, so a mesh
 // of thousands of devices still draws a handful.
+import { memo } from 'react';
 import { scaleLinear } from 'd3';
 import type { RunResult } from '../../worker/protocol.ts';
 import { formatBytes } from '../format.ts';
@@ -30,7 +31,12 @@ export function groupDevices(perDevice: readonly number[]): DeviceGroup[] {
   return groups;
 }
 
-export function MemoryChart(props: { run: RunResult; title?: string; testid?: string }) {
+/** Memoised: progress updates re-render the results pane, not this chart. */
+export const MemoryChart = memo(function MemoryChart(props: {
+  run: RunResult;
+  title?: string;
+  testid?: string;
+}) {
   const { run } = props;
   const r = run.report;
   const b = r.memoryBreakdown;
@@ -128,4 +134,4 @@ export function MemoryChart(props: { run: RunResult; title?: string; testid?: st
       </ul>
     </figure>
   );
-}
+});

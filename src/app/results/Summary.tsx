@@ -1,4 +1,5 @@
 // The headline figures of one step: time, MFU, tokens/s, peak memory against HBM.
+import { memo } from 'react';
 import type { RunResult } from '../../worker/protocol.ts';
 import { formatBytes, formatCount, formatDelta, formatPercent, formatSeconds } from '../format.ts';
 
@@ -49,7 +50,12 @@ export const FIGURES: readonly Figure[] = [
   },
 ];
 
-export function Summary(props: { run: RunResult; pinned?: RunResult | null; seq: number }) {
+/** Memoised: progress updates re-render the results pane, not this chart. */
+export const Summary = memo(function Summary(props: {
+  run: RunResult;
+  pinned?: RunResult | null;
+  seq: number;
+}) {
   const { run, pinned, seq } = props;
   const r = run.report;
   return (
@@ -84,4 +90,4 @@ export function Summary(props: { run: RunResult; pinned?: RunResult | null; seq:
       </div>
     </div>
   );
-}
+});

@@ -3,7 +3,7 @@
 // memory above. Drawn on a canvas (a 96-layer step has hundreds of thousands of slices), zoom
 // and pan with d3-zoom, hover for details, click to select the op's group or the collective.
 import { scaleLinear, select as d3select, zoom, zoomIdentity, type ZoomTransform } from 'd3';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { axisColor } from '../../core/view/axis-colors.ts';
 import type { PackedTimeline, RunResult } from '../../worker/protocol.ts';
 import { useWorkbench } from '../state/store.ts';
@@ -46,7 +46,8 @@ function firstEndingAfter(t: PackedTimeline, slices: Int32Array, s: number): num
   return Math.max(0, lo - 1);
 }
 
-export function Timeline(props: { run: RunResult }) {
+/** Memoised: progress updates re-render the results pane, not this chart. */
+export const Timeline = memo(function Timeline(props: { run: RunResult }) {
   const { run } = props;
   const t = run.timeline;
   const axes = useMemo(() => run.axes.map((a) => a.name), [run]);
@@ -241,4 +242,4 @@ export function Timeline(props: { run: RunResult }) {
       </div>
     </figure>
   );
-}
+});
