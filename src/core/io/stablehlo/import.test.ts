@@ -133,6 +133,44 @@ describe('importStableHlo on programs printed by JAX', () => {
   });
 });
 
+/** Ops JAX prints in less common forms; the text parses and verifies with JAX 0.10.2's MLIR. */
+const SYNTAX_ZOO = `#loc1 = loc("x")
+module @jit_zoo attributes {mhlo.num_partitions = 1 : i32} {
+  func.func public @main(%arg0: tensor<4x8xf32> loc(#loc1), %arg1: tensor<i32> loc("i")) -> (tensor<4x8xf32>, tensor<4xi32>, tensor<4x8xf32>, tensor<4x8xf32>) {
+    %v, %i = chlo.top_k(%arg0, k = 2) : tensor<4x8xf32> -> (tensor<4x2xf32>, tensor<4x2xi32>) loc(#loc2)
+    %c = stablehlo.constant dense<0xFF800000> : tensor<f32>
+    %c_0 = stablehlo.constant dense<0> : tensor<i32>
+    %iota = stablehlo.iota dim = 1 : tensor<4x8xi32>
+    %0:2 = stablehlo.reduce(%arg0 init: %c), (%iota init: %c_0) across dimensions = [1] : (tensor<4x8xf32>, tensor<4x8xi32>, tensor<f32>, tensor<i32>) -> (tensor<4xf32>, tensor<4xi32>)
+     reducer(%a: tensor<f32>, %b: tensor<f32>) (%ai: tensor<i32>, %bi: tensor<i32>) {
+      %g = stablehlo.compare GT, %a, %b, FLOAT : (tensor<f32>, tensor<f32>) -> tensor<i1>
+      %m = stablehlo.select %g, %a, %b : tensor<i1>, tensor<f32>
+      %n = stablehlo.select %g, %ai, %bi : tensor<i1>, tensor<i32>
+      stablehlo.return %m, %n : tensor<f32>, tensor<i32>
+    }
+    %1 = stablehlo.reduce_precision %arg0, format = e8m10 : tensor<4x8xf32>
+    %2:2 = stablehlo.optimization_barrier %1, %arg0 : tensor<4x8xf32>, tensor<4x8xf32>
+    %pid = stablehlo.partition_id : tensor<ui32>
+    %3 = "stablehlo.case"(%arg1) ({
+      %n1 = stablehlo.negate %2#0 : tensor<4x8xf32>
+      stablehlo.return %n1 : tensor<4x8xf32>
+    }, {
+      stablehlo.return %2#1 : tensor<4x8xf32>
+    }) : (tensor<i32>) -> tensor<4x8xf32>
+    %4 = "stablehlo.sort"(%3) <{dimension = 1 : i64, is_stable = true}> ({
+    ^bb0(%p: tensor<f32>, %q: tensor<f32>):
+      %lt = stablehlo.compare LT, %p, %q, TOTALORDER : (tensor<f32>, tensor<f32>) -> tensor<i1>
+      stablehlo.return %lt : tensor<i1>
+    }) : (tensor<4x8xf32>) -> tensor<4x8xf32>
+    %5 = stablehlo.bitcast_convert %4 : (tensor<4x8xf32>) -> tensor<4x8xi32>
+    %cst_t = stablehlo.constant dense<1.0> : tensor<8x8xf32>
+    %6 = stablehlo.dot %arg0, %cst_t : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
+    return %3, %0#1, %4, %6 : tensor<4x8xf32>, tensor<4xi32>, tensor<4x8xf32>, tensor<4x8xf32>
+  }
+}
+#loc2 = loc("jit(zoo)/top_k"(#loc1))
+`;
+
 const HEADER =
   'module @m {\n  func.func public @main(%arg0: tensor<4xf32> loc("x")) -> tensor<4xf32> {\n';
 
@@ -194,6 +232,25 @@ describe('importStableHlo on ops it cannot map and on malformed text', () => {
     expect(report.opaque.map((o) => [o.name, o.line])).toEqual([['sdy.manual_computation', 4]]);
     expect(program.values[program.outputs[0].value].type.shape).toEqual([2, 4]);
     expect(report.meshes.get('mesh')?.axes).toEqual([{ name: 'data', size: 4 }]);
+  });
+
+  it('reads top_k, variadic reduce, case with captures, sort, legacy dot and more; opaque where the IR has no op', () => {
+    const { program, report } = importStableHlo(SYNTAX_ZOO);
+    expect(report.opaque.map((o) => [o.name, o.line])).toEqual([
+      ['chlo.top_k', 4],
+      ['stablehlo.reduce', 8],
+      ['stablehlo.reduce_precision', 15],
+      ['stablehlo.partition_id', 17],
+      ['stablehlo.bitcast_convert', 29],
+    ]);
+    const kinds = ops(program).map((o) => o.kind);
+    for (const k of ['case', 'sort', 'dot_general'] as const) expect(kinds).toContain(k);
+    // the case branches read %2#0 and %2#1 from outside: they become its operands
+    const c = ops(program).find((o) => o.kind === 'case')!;
+    expect(c.operands.length).toBe(3);
+    expect(report.warnings).toEqual([
+      'element type ui32 is held as i32 (byte counts of such values are approximate)',
+    ]);
   });
 
   it('a missing type gives line, column and what was expected', () => {

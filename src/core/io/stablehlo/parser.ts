@@ -418,7 +418,11 @@ class Parser {
         list.push({ t: 'str', v: lx.take() });
         attrs.set('inits', { t: 'list', v: list });
       } else if (lx.is(COMMA)) lx.next();
-      else this.attrValue(false);
+      else if (lx.is(TK.ident)) {
+        // `k = 2` inside the parentheses (chlo.top_k)
+        const word = lx.take();
+        if (lx.eat(EQ)) attrs.set(word, this.attrValue(false));
+      } else this.attrValue(false);
     }
   }
 
