@@ -4,7 +4,9 @@
 // an expand (everything cached), every group asked open (the node cap decides), a search, and an
 // op's inspection. The program and its partitioning are built once, outside the timed runs.
 import { formatInt } from '../src/cli/format.ts';
+import { hardwareByName } from '../src/core/mesh/hardware.ts';
 import { parseMesh } from '../src/core/mesh/mesh.ts';
+import { defaultTopology } from '../src/core/mesh/topology.ts';
 import { buildModel } from '../src/core/models/index.ts';
 import { partitionProgram } from '../src/core/spmd/partition.ts';
 import { parseSchedule } from '../src/core/tactics/schedule.ts';
@@ -20,7 +22,8 @@ import { bench } from './bench.ts';
 const program = buildModel('gpt3-175b');
 const mesh = parseMesh('data=8,model=8');
 const { schedule, spmd } = partitionProgram(program, mesh, parseSchedule('BP(data),MP(model)'));
-const ctx: ViewContext = { program, mesh, schedule, spmd };
+const topology = defaultTopology(mesh, hardwareByName('h100-80gb'));
+const ctx: ViewContext = { program, mesh, schedule, spmd, topology };
 const tree = scopeTreeOf(program);
 const everything = tree.groups.map((g) => g.id);
 const layer = ['g:forward:layers', 'g:forward:layers/47', 'g:forward:layers/47/attn'];
@@ -77,6 +80,7 @@ export default [
     name: 'gpt3-175b: inspect the q projection of layer 47',
     runs: 20,
     run: () => inspect(ctx, { kind: 'op', id: qProj.id }),
-    describe: (i) => `${i.results?.[0].why.length ?? 0} axes explained`,
+    describe: (i) =>
+      `${i.results?.[0].why.length ?? 0} axes explained, ${i.timeS ? 'simulated time' : 'no time'}`,
   }),
 ];
