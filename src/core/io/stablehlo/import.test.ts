@@ -253,6 +253,56 @@ describe('importStableHlo on ops it cannot map and on malformed text', () => {
     ]);
   });
 
+  it('a while that reads an outer value carries it through the loop; LE with a carried bound counts right', () => {
+    const text = wrap(
+      [
+        '    %w = stablehlo.constant dense<2.5> : tensor<4xf32>',
+        '    %c0 = stablehlo.constant dense<1> : tensor<i32>',
+        '    %n = stablehlo.constant dense<4> : tensor<i32>',
+        '    %0:3 = stablehlo.while(%i = %c0, %acc = %arg0, %lim = %n) : tensor<i32>, tensor<4xf32>, tensor<i32>',
+        '    cond {',
+        '      %p = stablehlo.compare LE, %i, %lim, SIGNED : (tensor<i32>, tensor<i32>) -> tensor<i1>',
+        '      stablehlo.return %p : tensor<i1>',
+        '    } do {',
+        '      %one = stablehlo.constant dense<1> : tensor<i32>',
+        '      %next = stablehlo.add %i, %one : tensor<i32>',
+        '      %a = stablehlo.add %acc, %w : tensor<4xf32>',
+        '      stablehlo.return %next, %a, %lim : tensor<i32>, tensor<4xf32>, tensor<i32>',
+        '    }',
+        '    return %0#1 : tensor<4xf32>',
+      ].join('\n'),
+    );
+    const { program, report } = importStableHlo(text);
+    const loop = ops(program).find((o) => o.kind === 'while')!;
+    // i = 1, 2, 3, 4: four trips; the captured %w is a fourth loop-carried value
+    expect((loop.attrs as { tripCount: number }).tripCount).toBe(4);
+    expect(loop.operands.length).toBe(4);
+    expect(report.whileTripCountsAssumed).toEqual([]);
+    const [out] = evaluate(program, [hostTensor([4], 'f32', [0, 1, 2, 3])]);
+    expect([...out.data]).toEqual([10, 11, 12, 13]);
+  });
+
+  it('a loop whose count it cannot read is assumed to run once, and says so', () => {
+    const text = wrap(
+      [
+        '    %0 = stablehlo.while(%x = %arg0) : tensor<4xf32>',
+        '    cond {',
+        '      %z = stablehlo.constant dense<0.0> : tensor<f32>',
+        '      %s = stablehlo.reduce(%x init: %z) applies stablehlo.add across dimensions = [0] : (tensor<4xf32>, tensor<f32>) -> tensor<f32>',
+        '      %p = stablehlo.compare LT, %s, %z, FLOAT : (tensor<f32>, tensor<f32>) -> tensor<i1>',
+        '      stablehlo.return %p : tensor<i1>',
+        '    } do {',
+        '      %y = stablehlo.negate %x : tensor<4xf32>',
+        '      stablehlo.return %y : tensor<4xf32>',
+        '    }',
+        '    return %0 : tensor<4xf32>',
+      ].join('\n'),
+    );
+    const { report } = importStableHlo(text);
+    expect(report.whileTripCountsAssumed).toEqual(['while at line 3']);
+    expect(report.warnings).toEqual(['while at line 3: trip count not recognised; assumed 1']);
+  });
+
   it('a missing type gives line, column and what was expected', () => {
     const e = parseError(
       wrap('    %0 = stablehlo.add %arg0, %arg0 :\n    return %0 : tensor<4xf32>'),
