@@ -253,3 +253,19 @@ test('a StableHLO file opens as the model', async ({ page }) => {
   await nextResult(page, seq);
   await expect(page.getByTestId('memory-bar').first()).toBeVisible();
 });
+
+test('a long run shows its progress and can be cancelled', async ({ page }) => {
+  await fresh(page);
+  const before = await figures(page);
+  await page.getByTestId('model-spec').fill('gpt3-175b');
+  await page.getByTestId('model-spec').press('Enter');
+  await expect(page.getByTestId('progress')).toBeVisible();
+  await page.getByTestId('cancel').click();
+  await expect(page.getByTestId('run-cancelled')).toBeVisible();
+  await expect(page.getByTestId('results')).toHaveAttribute('data-stale', 'true');
+  // the older result stays on the page, and the page still works
+  expect(await figures(page)).toEqual(before);
+  await page.getByTestId('undo').click();
+  await settled(page);
+  expect(await figures(page)).toEqual(before);
+});

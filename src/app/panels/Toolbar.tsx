@@ -3,7 +3,7 @@
 import { useRef, useState } from 'react';
 import { scheduleFromJson, scheduleToJson } from '../../core/tactics/schedule.ts';
 import type { Progress } from '../../worker/protocol.ts';
-import { engineClient } from '../state/engine-link.ts';
+import { cancelRun, engineClient, recompute } from '../state/engine-link.ts';
 import { shareUrl } from '../state/persist.ts';
 import { useWorkbench } from '../state/store.ts';
 
@@ -28,7 +28,7 @@ export function Toolbar(props: { onHelp(): void }) {
   const { undo, redo, say } = useWorkbench.getState();
   const [link, setLink] = useState<string | null>(null);
   const file = useRef<HTMLInputElement>(null);
-  const busy = result.stale && !result.error;
+  const busy = result.stale && !result.error && !result.cancelled;
 
   const share = () => {
     const url = shareUrl(useWorkbench.getState().workspace, location.href);
@@ -91,12 +91,17 @@ export function Toolbar(props: { onHelp(): void }) {
           <>
             <span className="spinner" aria-hidden />
             <span data-testid="progress">{progressText(result.progress)}</span>
-            <button
-              className="small ghost"
-              data-testid="cancel"
-              onClick={() => engineClient()?.cancel()}
-            >
+            <button className="small ghost" data-testid="cancel" onClick={cancelRun}>
               Cancel
+            </button>
+          </>
+        ) : result.cancelled ? (
+          <>
+            <span className="warn-text" data-testid="run-cancelled">
+              Cancelled: the results are for an earlier workspace.
+            </span>
+            <button className="small ghost" onClick={recompute} data-testid="recompute">
+              Recompute
             </button>
           </>
         ) : result.error ? (

@@ -39,5 +39,21 @@ export function startEngine(make: () => Worker = defaultWorker): EngineClient {
   };
   store.subscribe((s) => send(s.workspace));
   send(store.getState().workspace);
+  recomputeFn = () => {
+    last = '';
+    send(store.getState().workspace);
+  };
   return client;
+}
+
+let recomputeFn = () => {};
+
+/** Stops the run in progress; the page keeps the older result, marked as such. */
+export function cancelRun(): void {
+  if (current?.cancel()) useWorkbench.getState().setCancelled();
+}
+
+/** Runs the current workspace again (after a cancel). */
+export function recompute(): void {
+  recomputeFn();
 }

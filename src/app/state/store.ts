@@ -77,6 +77,8 @@ export interface ResultState {
   readonly notice: string | null;
   /** Counts the results received (views and benchmarks watch it change). */
   readonly seq: number;
+  /** The user cancelled the run of the current workspace: the shown result is older. */
+  readonly cancelled?: boolean;
 }
 
 /** What the store needs from the engine (client.ts provides it; tests pass a fake). */
@@ -182,6 +184,7 @@ export interface WorkbenchState {
     stale?: boolean,
   ): void;
   setNotice(notice: string | null): void;
+  setCancelled(): void;
   say(text: string): void;
   dismiss(id: number): void;
 
@@ -288,11 +291,11 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
         workspace: next,
         past: [...s.past, cur].slice(-HISTORY_LIMIT),
         future: [],
-        result: { ...s.result, stale: true },
+        result: { ...s.result, stale: true, cancelled: false },
       }));
     },
     load(ws) {
-      set((s) => ({ workspace: ws, result: { ...s.result, stale: true } }));
+      set((s) => ({ workspace: ws, result: { ...s.result, stale: true, cancelled: false } }));
     },
     undo() {
       const { past, workspace, future } = get();
@@ -442,6 +445,7 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
               error: null,
               notice: s.result.notice,
               seq: s.result.seq + 1,
+              cancelled: stale && s.result.cancelled,
             }
           : {
               ...s.result,
@@ -452,6 +456,8 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
             },
       })),
     setNotice: (notice) => set((s) => ({ result: { ...s.result, notice } })),
+    setCancelled: () =>
+      set((s) => ({ result: { ...s.result, stale: true, progress: null, cancelled: true } })),
     say: (text) => set((s) => ({ messages: [...s.messages, { id: ++messageId, text }] })),
     dismiss: (id) => set((s) => ({ messages: s.messages.filter((m) => m.id !== id) })),
 
