@@ -94,6 +94,8 @@ test('dropping MP on a layer adds a step scoped to it, and the inspector says wh
   await expect(inspector.getByTestId('inspector-rule')).toContainText('->');
   await expect(inspector.getByTestId('inspector-sharding').first()).toContainText('model');
   await expect(inspector.getByTestId('inspector-why').first()).toContainText('MP(model');
+  // the result of a column-split projection: 768 columns over model=2 → 384 per device
+  await expect(inspector.getByTestId('inspector-local-shape').first()).toContainText('384');
   await page.screenshot({ path: 'e2e/screenshots/graph-inspector.png' });
 });
 

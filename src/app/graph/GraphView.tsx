@@ -140,9 +140,12 @@ function GraphCanvas() {
           ...(across ? { strokeDasharray: '4 4' } : {}),
         },
         ariaLabel: `${e.values} value(s), ${formatBytes(e.bytes)}`,
+        interactionWidth: 12,
       };
     });
   }, [drawn]);
+
+  const edgeById = useMemo(() => new Map((drawn?.view.edges ?? []).map((e) => [e.id, e])), [drawn]);
 
   // fit the whole graph on the first drawing and after a search; after opening a group, bring
   // that group into view; otherwise keep the viewport where the user left it
@@ -153,7 +156,15 @@ function GraphCanvas() {
     const open = new Set(drawn.view.nodes.filter((n) => n.expanded).map((n) => n.id));
     const opened = [...open].filter((id) => !shownExpanded.current.has(id));
     shownExpanded.current = open;
-    if (firstFit.current || search) {
+    // a search shows its matches (the innermost drawn ones), not the whole graph
+    const hits = search
+      ? drawn.view.nodes.filter((n) => n.match && !n.expanded).map((n) => ({ id: n.id }))
+      : [];
+    if (hits.length)
+      requestAnimationFrame(
+        () => void flow.fitView({ nodes: hits, padding: 0.2, maxZoom: 1.2, duration: 0 }),
+      );
+    else if (firstFit.current || search) {
       firstFit.current = false;
       requestAnimationFrame(() => void flow.fitView({ padding: 0.1, duration: 0 }));
     } else if (opened.length)
@@ -214,6 +225,10 @@ function GraphCanvas() {
           if (n.kind === 'group' && n.expandable) useWorkbench.getState().toggleGroup(n.id);
         }}
         zoomOnDoubleClick={false}
+        onEdgeClick={(_, edge) => {
+          const e = edgeById.get(edge.id);
+          if (e) useWorkbench.getState().select({ kind: 'value', id: e.value });
+        }}
         onPaneClick={() => useWorkbench.getState().select(null)}
         proOptions={{ hideAttribution: true }}
       >

@@ -19,7 +19,7 @@ import type { RunResult } from '../../worker/protocol.ts';
 
 const MAX_CELL = 34;
 const MIN_CELL = 3;
-const DRAW_WIDTH = 300;
+const DRAW_WIDTH = 260;
 const MARGIN = { top: 22, left: 22, right: 14, bottom: 14 };
 
 interface Physical {
@@ -248,7 +248,13 @@ function MeshSvg(props: {
       <p className="mesh-error">{layout.axes.length} axes: too many devices to draw one by one.</p>
     );
   return (
-    <svg ref={ref} className="mesh-svg" data-testid="mesh-svg" width={width} height={height} />
+    <svg
+      ref={ref}
+      className="mesh-svg"
+      data-testid="mesh-svg"
+      viewBox={`0 0 ${width} ${height}`}
+      style={{ width: '100%', maxWidth: width }}
+    />
   );
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { dtypeBytes } from '../ir/dtype.ts';
 import { programStats } from '../ir/stats.ts';
 import { parseMesh } from '../mesh/mesh.ts';
 import { buildModel, parseModelSpec } from '../models/index.ts';
@@ -71,6 +72,29 @@ describe('the scope tree of gpt2-small', () => {
     );
     const open = buildGraphView(ctx, { expanded: ['g:forward:layers', 'g:forward:layers/1'] });
     expect(open.nodes.find((n) => n.id === 'g:forward:layers/1/mlp')!.ops).toBe(mlp.length);
+  });
+
+  it('sizes an edge by the distinct values crossing it, counted by brute force', () => {
+    const v = buildGraphView(ctx, { expanded: ['g:forward:layers'] });
+    const inGroup = (phase: string, prefix: string) =>
+      ctx.program.main.ops.filter(
+        (o) => o.phase === phase && (o.scope === prefix || o.scope.startsWith(prefix + '/')),
+      );
+    const from = inGroup('forward', 'layers/1');
+    const to = new Set(inGroup('backward', 'layers').flatMap((o) => o.operands));
+    const crossing = new Set(from.flatMap((o) => o.results).filter((r) => to.has(r)));
+    let bytes = 0;
+    for (const r of crossing) {
+      const t = ctx.program.values[r].type;
+      bytes += t.shape.reduce((a, b) => a * b, 1) * dtypeBytes(t.dtype);
+    }
+    const e = v.edges.find(
+      (x) => x.source === 'g:forward:layers/1' && x.target === 'g:backward:layers',
+    );
+    // the activations layer 1 saves for its backward pass
+    expect(crossing.size).toBeGreaterThan(0);
+    expect(e).toMatchObject({ values: crossing.size, bytes });
+    expect(crossing.has(e!.value)).toBe(true);
   });
 
   it('colours the Megatron layout: column-split QKV and MLP-in, row-split outputs, batch on data', () => {

@@ -252,7 +252,7 @@ function drawnAt(b: Build, i: number): number {
 function visibleEdges(b: Build): GraphEdge[] {
   const { tree, nodes } = b;
   const n = nodes.length;
-  const acc = new Map<number, { bytes: number; values: number }>();
+  const acc = new Map<number, { bytes: number; values: number; value: number }>();
   const seen: number[] = [];
   const nv = tree.valueDef.length;
   for (let v = 0; v < nv; v++) {
@@ -273,7 +273,7 @@ function visibleEdges(b: Build): GraphEdge[] {
       if (e) {
         e.bytes += tree.valueBytes[v];
         e.values++;
-      } else acc.set(key, { bytes: tree.valueBytes[v], values: 1 });
+      } else acc.set(key, { bytes: tree.valueBytes[v], values: 1, value: v });
     }
   }
   const out: GraphEdge[] = [];
@@ -286,6 +286,7 @@ function visibleEdges(b: Build): GraphEdge[] {
       target: nodes[t].id,
       bytes: e.bytes,
       values: e.values,
+      value: e.value,
     });
   }
   return out;

@@ -67,6 +67,8 @@ export interface GraphEdge {
   /** Bytes of the distinct values crossing from source to target (one program run). */
   readonly bytes: number;
   readonly values: number;
+  /** The first value crossing (the only one when `values` is 1): what a click on the edge inspects. */
+  readonly value: ValueId;
 }
 
 export interface GraphView {
