@@ -39,7 +39,7 @@ function autoCase(
     ? fitting.reduce((a, b) => (b.report.stepTimeS < a.report.stepTimeS ? b : a))
     : undefined;
   return bench({
-    name: `${opts.label ?? model} ${meshSpec}${opts.method === 'exhaustive' ? ' (exhaustive)' : ''}`,
+    name: `${opts.label ?? model} ${meshSpec} ${opts.method ?? 'mcts'}`,
     runs: 1,
     run: (): Outcome => {
       const t0 = performance.now();
@@ -86,8 +86,17 @@ export default [
   autoCase('gpt3-175b:batch=64,remat=full', 'data=8,fsdp=4,model=8', 20, {
     topology: 'data=ib,fsdp=ib,model=nvlink',
   }),
-  // MCTS against exhaustive enumeration of the same space
-  autoCase('gpt2-medium:batch=64', GPU2D, 120, { method: 'exhaustive' }),
+  // MCTS against greedy + polish and against exhaustive enumeration of the same space
+  autoCase('gpt2-medium:batch=64', GPU2D, 5, { method: 'greedy' }),
+  autoCase('gpt2-medium:batch=64', GPU2D, 60, { method: 'exhaustive' }),
+  autoCase('gpt3-175b:batch=64,remat=full', 'data=8,fsdp=4,model=8', 20, {
+    topology: 'data=ib,fsdp=ib,model=nvlink',
+    method: 'greedy',
+  }),
+  autoCase('gpt3-175b:batch=64,remat=full', 'data=8,fsdp=4,model=8', 20, {
+    topology: 'data=ib,fsdp=ib,model=nvlink',
+    method: 'exhaustive',
+  }),
   // one preset per zoo family
   autoCase('mlp', 'data=4,model=2', 5),
   autoCase('gpt2-small', 'data=4,model=2', 5),

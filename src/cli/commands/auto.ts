@@ -66,7 +66,12 @@ export const autoCommand = defineCommand({
       description: 'bound on search iterations (with --seed: a reproducible search)',
     },
     seed: { type: 'string', valueName: 'N', description: 'random seed of the search (default 1)' },
-    method: { type: 'string', valueName: 'M', description: 'mcts (default) or exhaustive' },
+    'layer-bands': {
+      type: 'string',
+      valueName: 'N',
+      description: 'let layers differ: decide ZeRO-1 apart for N contiguous bands of layers',
+    },
+    method: { type: 'string', valueName: 'M', description: 'mcts (default), greedy or exhaustive' },
     json: { type: 'boolean', description: 'print the result as JSON' },
   },
   examples: [
@@ -82,8 +87,8 @@ export const autoCommand = defineCommand({
     const axes = options.axes?.split(',').map((a) => a.trim());
     const goal = goalArg(options.goal, options['time-budget']);
     const method = options.method ?? 'mcts';
-    if (method !== 'mcts' && method !== 'exhaustive')
-      throw new UsageError(`--method ${method}: expected mcts or exhaustive`);
+    if (method !== 'mcts' && method !== 'greedy' && method !== 'exhaustive')
+      throw new UsageError(`--method ${method}: expected mcts, greedy or exhaustive`);
     const program = modelArg(options.model!);
     let result: AutoResult;
     try {
@@ -95,6 +100,7 @@ export const autoCommand = defineCommand({
         timeLimitS: numberArg('--time-limit', options['time-limit']),
         maxIterations: intArg('--iterations', options.iterations, 0),
         seed: intArg('--seed', options.seed, -(2 ** 31)),
+        layerBands: intArg('--layer-bands', options['layer-bands'], 1),
       });
     } catch (e) {
       if (e instanceof AutoError) throw new UsageError(e.message);
@@ -186,7 +192,9 @@ function intArg(option: string, text: string | undefined, min: number): number |
   if (text === undefined) return undefined;
   const x = Number(text);
   if (!Number.isInteger(x) || x < min)
-    throw new UsageError(`${option} ${text}: expected a whole number${min === 0 ? ' ≥ 0' : ''}`);
+    throw new UsageError(
+      `${option} ${text}: expected a whole number${min >= 0 ? ` ≥ ${min}` : ''}`,
+    );
   return x;
 }
 

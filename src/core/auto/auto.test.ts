@@ -12,6 +12,7 @@ import { Evaluator } from './evaluate.ts';
 import { dimGroups } from './groups.ts';
 import { autoPartition, AutoError, type AutoProgress, type AutoResult } from './index.ts';
 import { proxyFor } from './proxy.ts';
+import { layerBands } from './space.ts';
 
 /** A simulated expert schedule, computed here from the pipeline, not by the search's code. */
 function expert(program: Program, mesh: Mesh, topo: Topology, schedule: string) {
@@ -261,6 +262,33 @@ describe('the search as a tactic', () => {
     for (const x of within) expect(r.report.peakMemoryBytes).toBeLessThanOrEqual(x.peakMemoryBytes);
   });
 
+  it('lets layers differ: ZeRO-1 decided per band of layers, each band scoping its own layers', () => {
+    const deep = buildModel('gpt:layers=4,d_model=64,heads=4,vocab=128,seq=32,batch=8');
+    const bands = layerBands(deep, 2) as string[];
+    expect(bands).toHaveLength(2);
+    const mesh1 = parseMesh('data=4');
+    const sharded = (band: string) => {
+      const state = applySchedule(deep, mesh1, [{ tactic: 'Z1', axis: 'data', scope: band }]).final;
+      // ZeRO-1 shards the optimizer state: opt/m/<param> and opt/v/<param>
+      return deep.main.params
+        .map((id) => deep.values[id])
+        .filter((v) => v.name.startsWith('opt/m/') && state.uses(v.id, 'data'))
+        .map((v) => v.name.slice('opt/m/'.length));
+    };
+    const [first, second] = bands.map(sharded);
+    // every parameter in exactly one band: layers 0–1 and the rest in the first, 2–3 in the second
+    const params = deep.main.params.map((id) => deep.values[id]).filter((v) => v.role === 'param');
+    expect([...first, ...second].sort()).toEqual(params.map((v) => v.name).sort());
+    expect(second.every((n) => /^layers\/[23]\//.test(n))).toBe(true);
+    expect(first).toContain('embed/wte');
+    expect(first.some((n) => /^layers\/[23]\//.test(n))).toBe(false);
+    // the search decides each band's level; its schedule parses back
+    const r = autoPartition(program, mesh, topo, { layerBands: 2, maxIterations: 60 });
+    expect(parseSchedule(r.schedule)).toEqual(r.tactics);
+    const zero = r.tactics.filter((t) => /^Z/.test(t.tactic));
+    expect(zero.every((t) => t.tactic === 'Z1' && 'scope' in t && t.scope)).toBe(true);
+  });
+
   it('rejects bad input with a clear error', () => {
     const err = (o: Parameters<typeof autoPartition>[3]) => {
       try {
@@ -280,5 +308,6 @@ describe('the search as a tactic', () => {
     );
     expect(err({ timeLimitS: -1 })).toMatch(/timeLimitS must be a positive number/);
     expect(err({ goal: { kind: 'memory', timeBudgetS: 0 } })).toMatch(/timeBudgetS/);
+    expect(err({ layerBands: 0 })).toMatch(/layerBands must be a whole number/);
   });
 });

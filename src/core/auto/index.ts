@@ -43,7 +43,8 @@ export function autoPartition(
   const prefix = options.prefix ?? [];
   const axes = searchAxes(mesh, prefix, options.axes);
   checkOptions(options, goal);
-  const proxy = options.proxy === false ? undefined : proxyFor(program);
+  const bands = options.layerBands ?? 1;
+  const proxy = options.proxy === false || bands > 1 ? undefined : proxyFor(program);
   const evaluator = new Evaluator(program, mesh, topology, proxy);
   let prefixStates;
   try {
@@ -52,7 +53,9 @@ export function autoPartition(
     if (e instanceof TacticError) throw new AutoError(`prefix: ${e.message}`);
     throw e;
   }
-  const space = new DecisionSpace(evaluator.programs[evaluator.programs.length - 1], axes);
+  const space = new DecisionSpace(evaluator.programs[evaluator.programs.length - 1], axes, {
+    layerBands: bands,
+  });
   const limited = options.timeLimitS !== undefined || options.maxIterations !== undefined;
   const run = new SearchRun(space, evaluator, startPoint(prefixStates, prefix), goal, {
     maxIterations: options.maxIterations ?? (limited ? Infinity : DEFAULT_MAX_ITERATIONS),
@@ -61,16 +64,20 @@ export function autoPartition(
     onProgress: options.onProgress,
   });
   if (axes.length > 0) {
-    if ((options.method ?? 'mcts') === 'mcts') {
-      // a greedy pass first (a tenth of the budget at most), then MCTS; a fifth of the budget
-      // is kept for polishing the best plan
-      run.share = 0.1;
+    const method = options.method ?? 'mcts';
+    if (method === 'exhaustive') runExhaustive(run);
+    else {
+      // a greedy pass first (a tenth of the budget at most under MCTS), then MCTS; a fifth of
+      // the budget is kept for polishing the best plan
+      run.share = method === 'mcts' ? 0.1 : 0.8;
       runGreedy(run);
-      run.share = 0.8;
-      runMcts(run, seededRandom(options.seed ?? 1));
+      if (method === 'mcts') {
+        run.share = 0.8;
+        runMcts(run, seededRandom(options.seed ?? 1));
+      }
       run.share = 1;
       polish(run);
-    } else runExhaustive(run);
+    }
   }
   // the finalists (only the best when there is no proxy) on the real program
   const failures = [...evaluator.failures];
@@ -134,6 +141,8 @@ function checkOptions(o: AutoOptions, goal: AutoGoal): void {
   positive(o.timeLimitS, 'timeLimitS');
   if (o.maxIterations !== undefined && !(Number.isInteger(o.maxIterations) && o.maxIterations >= 0))
     throw new AutoError(`maxIterations must be a whole number ≥ 0, got ${o.maxIterations}`);
+  if (o.layerBands !== undefined && !(Number.isInteger(o.layerBands) && o.layerBands >= 1))
+    throw new AutoError(`layerBands must be a whole number ≥ 1, got ${o.layerBands}`);
   if (o.seed !== undefined && !Number.isInteger(o.seed))
     throw new AutoError(`seed must be an integer, got ${o.seed}`);
   if (goal.kind === 'memory') positive(goal.timeBudgetS, 'goal memory: timeBudgetS');
@@ -141,6 +150,8 @@ function checkOptions(o: AutoOptions, goal: AutoGoal): void {
     throw new AutoError(
       `goal must be 'time' or 'memory', got '${(goal as { kind: string }).kind}'`,
     );
-  if (o.method !== undefined && o.method !== 'mcts' && o.method !== 'exhaustive')
-    throw new AutoError(`method must be 'mcts' or 'exhaustive', got '${o.method as string}'`);
+  if (o.method !== undefined && !['mcts', 'greedy', 'exhaustive'].includes(o.method))
+    throw new AutoError(
+      `method must be 'mcts', 'greedy' or 'exhaustive', got '${o.method as string}'`,
+    );
 }

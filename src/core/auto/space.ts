@@ -42,6 +42,8 @@ const STORAGE: readonly NamedTacticName[] = ['Z1', 'Z2', 'Z3'];
 export interface SpaceOptions {
   /** Dimension groups offered as tile decisions, largest first (default 4). */
   readonly groups?: number;
+  /** Contiguous bands of layers whose storage (ZeRO) is decided apart (default 1: all alike). */
+  readonly layerBands?: number;
 }
 
 export class DecisionSpace {
@@ -65,14 +67,22 @@ export class DecisionSpace {
         })),
       ],
     }));
-    const storage = axes.map((axis): Stage => ({
-      axis,
-      kind: 'storage',
-      actions: [
-        { label: 'Z0', tactics: [] },
-        ...STORAGE.map((t) => ({ label: t, tactics: [{ tactic: t, axis }] })),
-      ],
-    }));
+    const bands = layerBands(program, opts.layerBands ?? 1);
+    const storage = axes.flatMap((axis) =>
+      bands.map((scope): Stage => ({
+        axis,
+        kind: 'storage',
+        actions: [
+          { label: 'Z0', tactics: [] },
+          // the library's ZeRO-2/3 shard every parameter gradient whatever their scope (and
+          // the optimizer carries that to every parameter), so a band offers ZeRO-1 only
+          ...(scope === undefined ? STORAGE : (['Z1'] as const)).map((t) => ({
+            label: t,
+            tactics: [{ tactic: t, axis, ...(scope === undefined ? {} : { scope }) }],
+          })),
+        ],
+      })),
+    );
     this.stages = [...compute, ...storage];
   }
 }
@@ -108,4 +118,32 @@ export function moveTactics(space: DecisionSpace, c: Cursor, move: number): read
 export function moveLabel(space: DecisionSpace, c: Cursor, move: number): string {
   const stage = space.stages[c.stage];
   return `${stage.actions[move].label}(${stage.axis})`;
+}
+
+const LAYER_INDEX = /(?:^|\/)layers\/(\d+)\//;
+
+/**
+ * Scope patterns for `n` contiguous bands of a layer stack (`layers/<i>/`), or `[undefined]`
+ * (one band: every layer alike). The first band also holds everything outside the stack
+ * (embeddings, final norm): it is written as "not in the other bands".
+ */
+export function layerBands(program: Program, n: number): (string | undefined)[] {
+  if (n <= 1) return [undefined];
+  let layers = 0;
+  for (const id of program.main.params) {
+    const m = LAYER_INDEX.exec(program.values[id].name);
+    if (m) layers = Math.max(layers, Number(m[1]) + 1);
+  }
+  const k = Math.min(n, layers);
+  if (k <= 1) return [undefined];
+  const band = (b: number) => {
+    const from = Math.floor((b * layers) / k);
+    const to = Math.floor(((b + 1) * layers) / k);
+    return Array.from({ length: to - from }, (_, i) => from + i).join('|');
+  };
+  const rest = Array.from({ length: k - 1 }, (_, b) => band(b + 1)).join('|');
+  return [
+    `^(?!.*(^|/)layers/(${rest})(/|$))`,
+    ...Array.from({ length: k - 1 }, (_, b) => `(^|/)layers/(${band(b + 1)})(/|$)`),
+  ];
 }

@@ -10,8 +10,11 @@ import type { Tactic } from '../tactics/tactic.ts';
 export type AutoGoal =
   { readonly kind: 'time' } | { readonly kind: 'memory'; readonly timeBudgetS: number };
 
-/** Which search explores the decisions: MCTS (UCT, anytime) or exhaustive enumeration. */
-export type AutoMethod = 'mcts' | 'exhaustive';
+/**
+ * Which search explores the decisions: `mcts` (a greedy start, UCT, then polish: the default),
+ * `greedy` (the greedy start and polish alone) or `exhaustive` (every plan, depth first).
+ */
+export type AutoMethod = 'mcts' | 'greedy' | 'exhaustive';
 
 export interface AutoOptions {
   /** Default `{ kind: 'time' }`. */
@@ -34,6 +37,12 @@ export interface AutoOptions {
    * `PROXY_MIN_OPS` ops whose op count is exactly linear in the layer count.
    */
   readonly proxy?: boolean;
+  /**
+   * Let layers differ: the layer stack is cut into this many contiguous bands whose ZeRO level
+   * is decided apart on each axis (tactics with a `scope`). Default 1: every decision covers all
+   * layers (repeated layers decided once). Proxies are not used when bands are.
+   */
+  readonly layerBands?: number;
   /** Called after each evaluation that improves the best, and at least every ~100 ms. */
   readonly onProgress?: (p: AutoProgress) => void;
   /** Polled between evaluations; true stops the search (the best so far is returned). */
