@@ -114,6 +114,7 @@ export function GroupNodeView({ data }: NodeProps<FlowNode>) {
       data-testid="graph-node"
       data-node-id={n.id}
       data-kind="group"
+      title={`${n.scope || 'whole model'} (${n.phase}) · ${formatInt(n.ops)} ops · ${formatFlops(n.flops)} · ${formatBytes(n.bytes)} moved${n.expandable ? ' · double-click to open or close' : ''}`}
       {...drop.props}
     >
       <Handle type="target" position={Position.Top} />

@@ -262,6 +262,7 @@ function GraphToolbar({ view }: { view: View | null }) {
       <input
         type="search"
         className="graph-search"
+        data-shortcut="search"
         data-testid="graph-search"
         placeholder="Search scopes, ops, values…"
         value={text}

@@ -8,7 +8,7 @@ import { applySchedule } from '../tactics/apply.ts';
 import { parseSchedule } from '../tactics/schedule.ts';
 import { AXIS_PALETTE, axisColor } from './axis-colors.ts';
 import type { ViewContext } from './context.ts';
-import { buildGraphView } from './graph-view.ts';
+import { buildGraphView, MAX_OPS_PER_GROUP } from './graph-view.ts';
 import { MAX_NODES } from './types.ts';
 
 const SMALL = 'gpt2-small:layers=4,d_model=64,heads=4,vocab=128,seq=16,batch=4';
@@ -95,6 +95,22 @@ describe('the scope tree of gpt2-small', () => {
     expect(crossing.size).toBeGreaterThan(0);
     expect(e).toMatchObject({ values: crossing.size, bytes });
     expect(crossing.has(e!.value)).toBe(true);
+  });
+
+  it('summarises the ops of a long group beyond MAX_OPS_PER_GROUP in one node', () => {
+    // Adam updates every attention weight and bias elementwise: hundreds of ops in one scope
+    const own = ctx.program.main.ops.filter(
+      (o) => o.phase === 'optimizer' && o.scope === 'layers/0/attn',
+    ).length;
+    expect(own).toBeGreaterThan(MAX_OPS_PER_GROUP);
+    const v = buildGraphView(ctx, {
+      expanded: ['g:optimizer:layers', 'g:optimizer:layers/0', 'g:optimizer:layers/0/attn'],
+    });
+    const inside = v.nodes.filter((n) => n.parent === 'g:optimizer:layers/0/attn');
+    expect(inside).toHaveLength(MAX_OPS_PER_GROUP);
+    const more = inside.find((n) => n.kind === 'more')!;
+    expect(more.ops).toBe(own - (MAX_OPS_PER_GROUP - 1));
+    expect(more.label).toBe(`+${own - (MAX_OPS_PER_GROUP - 1)} more ops`);
   });
 
   it('colours the Megatron layout: column-split QKV and MLP-in, row-split outputs, batch on data', () => {
