@@ -14,12 +14,18 @@ XLA does that moves the same bytes over the same devices):
   N4 an all-reduce moved across a transpose or reshape still matches: when one unmatched
      all-reduce on each side has the same axes, dtype and number of elements (e.g. XLA
      reduces the [out, in] product of a weight gradient before transposing it to [in, out]).
+  N5 a sum of partial sums may be reduced once or term by term: an extra all-reduce on one
+     side, identical (kind, axes, shape, dtype) to one that matched, counts as matched. XLA
+     all-reduces each contribution to a value used twice (the tied embedding's lookup and
+     output projection; the input of Q, K and V under Megatron) and then adds them; shardlab
+     adds the partial sums and reduces once.
 
 What is left is listed as differences, each classified:
 
-  rs+ag      XLA runs a reduce-scatter and an all-gather where shardlab has one all-reduce (or
-             the reverse): the same reduction, split so that the update between runs sharded.
-  ar-slice   one side reduce-scatters where the other all-reduces the full value and slices it.
+  ar-slice   one side reduce-scatters where the other all-reduces the whole value and keeps
+             a slice (XLA:CPU has no reduce-scatter creation pass): same result, twice the bytes.
+  repeat     one side runs a gather/scatter/all-to-all once more, identical to one that
+             matched (e.g. a parameter gathered again for the backward pass instead of kept).
   unmapped   XLA's replica groups do not follow mesh axes.
   unexplained  anything else: a real disagreement, to be explained by hand in the report.
 """
@@ -28,7 +34,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 from .hlo import Collective, collective_axes
@@ -65,6 +71,7 @@ class Comparison:
     differences: list[Difference]
     xla_count: int
     shardlab_count: int
+    split: list[tuple[str, Entry]] = field(default_factory=list)  # (side with the extra one, entry), N5
 
     @property
     def matches(self) -> bool:
@@ -110,7 +117,14 @@ def _take(pool: list[Entry], pred: Any) -> Entry | None:
     return None
 
 
-def compare(xla: Sequence[Entry], shardlab: Sequence[Entry], unmapped: Sequence[Collective] = ()) -> Comparison:
+def compare(
+    xla: Sequence[Entry],
+    shardlab: Sequence[Entry],
+    unmapped: Sequence[Collective] = (),
+    axis_sizes: dict[str, int] | None = None,
+) -> Comparison:
+    """Match the two multisets; `axis_sizes` (mesh axis → size) lets the classifier pair a
+    reduce-scatter with the all-reduce it equals (whole size = shard size × group size)."""
     common = Counter(xla) & Counter(shardlab)
     exact = sorted(common.elements(), key=str)
     xs = sorted((Counter(xla) - common).elements(), key=str)
@@ -123,39 +137,54 @@ def compare(xla: Sequence[Entry], shardlab: Sequence[Entry], unmapped: Sequence[
             xs.remove(x)
             moved.append((x, s))
 
+    # N5: an all-reduce one side runs once more than the other, identical to one that matched
+    split: list[tuple[str, Entry]] = []
+    matched = set(exact) | {x for x, _ in moved} | {s for _, s in moved}
+    for side, pool in (("xla", xs), ("shardlab", ss)):
+        for e in [e for e in pool if e.kind == "all-reduce" and e in matched]:
+            pool.remove(e)
+            split.append((side, e))
+
+    sizes = axis_sizes or {}
     diffs: list[Difference] = []
-    _pair_rs_ag(xs, ss, "xla", diffs)
-    _pair_rs_ag(ss, xs, "shardlab", diffs)
-    _pair_ar_slice(xs, ss, diffs)
+    _pair_ar_slice(xs, ss, sizes, diffs)
     for col in unmapped:
         diffs.append(Difference("xla", [], "unmapped", f"{col.kind} {col.name}: replica groups {col.groups or col.pairs} do not follow mesh axes"))
     for side, rest in (("xla", xs), ("shardlab", ss)):
+        who = "XLA" if side == "xla" else "shardlab"
         for e in rest:
-            only = "XLA" if side == "xla" else "shardlab"
-            diffs.append(Difference(side, [e], "unexplained", f"only {only} has {e}"))
-    return Comparison(exact, moved, diffs, len(xla), len(shardlab))
+            if e in matched:
+                diffs.append(Difference(side, [e], "repeat", f"{who} runs {e} once more (the same collective as a matched one, e.g. a parameter gathered again for the backward pass)"))
+            else:
+                diffs.append(Difference(side, [e], "unexplained", f"only {who} has {e}"))
+    return Comparison(exact, moved, diffs, len(xla), len(shardlab), split)
 
 
-def _pair_rs_ag(a: list[Entry], b: list[Entry], side: str, diffs: list[Difference]) -> None:
-    """Side `a` has reduce-scatter + all-gather over axes A where `b` has one all-reduce."""
-    for rs in [e for e in a if e.kind == "reduce-scatter"]:
-        ar = next((e for e in b if e.kind == "all-reduce" and set(e.axes) == set(rs.axes) and e.dtype == rs.dtype and e.size > rs.size and e.size % rs.size == 0), None)
-        ag = next((e for e in a if e.kind == "all-gather" and set(e.axes) == set(rs.axes) and ar is not None and e.size == ar.size), None)
-        if ar is None or ag is None:
-            continue
-        a.remove(rs)
-        a.remove(ag)
-        b.remove(ar)
-        who, other = ("XLA", "shardlab") if side == "xla" else ("shardlab", "XLA")
-        diffs.append(Difference(side, [rs, ag, ar], "rs+ag", f"{who} splits the all-reduce {other} has ({ar}) into {rs} and {ag}: same reduction, the elementwise update between them runs sharded"))
+def _group(axes: Iterable[str], sizes: dict[str, int]) -> int | None:
+    try:
+        return math.prod(sizes[a] for a in axes)
+    except KeyError:
+        return None
 
 
-def _pair_ar_slice(xs: list[Entry], ss: list[Entry], diffs: list[Difference]) -> None:
+def _reduces_to(ar: Entry, rs: Entry, sizes: dict[str, int]) -> bool:
+    """`rs` is `ar`'s reduce-scatter: same axes and dtype, a 1/group-size share of it."""
+    n = _group(rs.axes, sizes)
+    return (
+        ar.kind == "all-reduce"
+        and set(ar.axes) == set(rs.axes)
+        and ar.dtype == rs.dtype
+        and (ar.size == rs.size * n if n else ar.size > rs.size and ar.size % rs.size == 0)
+    )
+
+
+def _pair_ar_slice(xs: list[Entry], ss: list[Entry], sizes: dict[str, int], diffs: list[Difference]) -> None:
+    """One side reduce-scatters where the other all-reduces the whole value (and slices it)."""
     for a, b, side in ((xs, ss, "xla"), (ss, xs, "shardlab")):
         for rs in [e for e in b if e.kind == "reduce-scatter"]:
-            ar = _take(a, lambda e: e.kind == "all-reduce" and set(e.axes) >= set(rs.axes) and e.dtype == rs.dtype and e.size > rs.size and e.size % rs.size == 0)
+            ar = _take(a, lambda e: _reduces_to(e, rs, sizes))
             if ar is None:
                 continue
             b.remove(rs)
-            who = "XLA" if side == "xla" else "shardlab"
-            diffs.append(Difference(side, [ar, rs], "ar-slice", f"{who} all-reduces the full value ({ar}) and slices it where the other reduce-scatters ({rs})"))
+            who, other = ("XLA", "shardlab") if side == "xla" else ("shardlab", "XLA")
+            diffs.append(Difference(side, [ar, rs], "ar-slice", f"{who} all-reduces the whole value ({ar}) and keeps a slice where {other} reduce-scatters ({rs}): same result, {who} moves about twice the bytes"))

@@ -8,7 +8,8 @@
 Replica groups come in four spellings, all handled here: explicit `{{0,1},{2,3}}`, iota
 `[G,S]<=[N]` and `[G,S]<=[d0,d1]T(p0,p1)` (iota over the reshape dims, transposed, cut into G
 groups of S), the mesh form newer XLA prints `mesh['axis_0'=4,'axis_1'=2] {'axis_0'}` (groups
-along the named axes of that mesh, devices numbered row-major), and `{}` (one group of all).
+along the named axes of that mesh, devices numbered row-major, or in the order of a
+`device_ids=([4,2]T(1,0))` iota or `device_ids=[...]` list), and `{}` (one group of all).
 Group members are partition ids: the position of the device in the mesh, row-major, because
 JAX numbers partitions in `mesh.devices.flat` order.
 """
@@ -33,7 +34,11 @@ _COMPUTATION = re.compile(r"^\s*(?:ENTRY\s+)?%?(?P<name>[\w.\-]+)\s.*\{\s*$")
 _ARRAY = re.compile(r"\b(?P<dtype>pred|[subf]\d+|bf16|f8\w*|c64|c128|token)\[(?P<dims>[\d,]*)\]")
 _EXPLICIT = re.compile(r"replica_groups=\{(?P<groups>(?:\{[\d,\s]*\},?\s*)*)\}")
 _IOTA = re.compile(r"replica_groups=\[(?P<shape>[\d,]+)\]<=\[(?P<dims>[\d,]+)\](?:T\((?P<perm>[\d,]+)\))?")
-_MESH = re.compile(r"replica_groups=mesh\[(?P<axes>[^\]]*)\]\s*\{(?P<used>[^}]*)\}")
+_MESH = re.compile(
+    r"replica_groups=mesh\[(?P<axes>[^\]]*)\]"
+    r"(?:,\s*device_ids=(?:\(\[(?P<iota>[\d,]+)\](?:T\((?P<perm>[\d,]+)\))?\)|\[(?P<ids>[\d,\s]+)\]))?"
+    r"\s*\{(?P<used>[^}]*)\}"
+)
 _PAIRS = re.compile(r"source_target_pairs=\{(?P<pairs>(?:\{\d+,\d+\},?)*)\}")
 _DIMENSIONS = re.compile(r"\bdimensions=\{(?P<dims>[\d,]*)\}")
 _CHANNEL = re.compile(r"\bchannel_id=(?P<id>\d+)")
@@ -73,9 +78,10 @@ def iota_groups(shape: Sequence[int], dims: Sequence[int], perm: Sequence[int] |
     return ids.reshape(shape).tolist()
 
 
-def mesh_groups(axes_text: str, used_text: str) -> list[list[int]]:
-    """`mesh['a'=4,'b'=2] {'a'}`: devices numbered row-major over the mesh; one group per
-    coordinate of the unused axes, members ordered by the used axes as listed (major first)."""
+def mesh_groups(axes_text: str, used_text: str, device_ids: Sequence[int] | None = None) -> list[list[int]]:
+    """`mesh['a'=4,'b'=2] {'a'}`: one group per coordinate of the unused axes, members ordered
+    by the used axes as listed (major first). Position i of the mesh (row-major) holds device
+    `device_ids[i]`, or device i when the mesh prints no `device_ids`."""
     axes = [(m.group(1), int(m.group(2))) for m in re.finditer(r"'([^']+)'\s*=\s*(\d+)", axes_text)]
     used = re.findall(r"'([^']+)'", used_text)
     if ":" in used_text:
@@ -84,7 +90,10 @@ def mesh_groups(axes_text: str, used_text: str) -> list[list[int]]:
     for u in used:
         if u not in names:
             raise HloParseError(f"replica groups name axis {u!r}, not in mesh {axes_text}")
-    ids = np.arange(int(np.prod([s for _, s in axes]))).reshape([s for _, s in axes])
+    count = int(np.prod([s for _, s in axes]))
+    if device_ids is not None and len(device_ids) != count:
+        raise HloParseError(f"mesh {axes_text} has {count} positions but {len(device_ids)} device ids")
+    ids = np.asarray(device_ids if device_ids is not None else np.arange(count)).reshape([s for _, s in axes])
     rest = [names.index(a) for a in names if a not in used]
     order = rest + [names.index(u) for u in used]
     group_size = int(np.prod([s for a, s in axes if a in used])) if used else 1
@@ -97,7 +106,14 @@ def parse_replica_groups(attrs: str, num_devices: int | None = None) -> list[lis
         perm = _ints(m.group("perm")) if m.group("perm") else None
         return iota_groups(_ints(m.group("shape")), _ints(m.group("dims")), perm)
     if m := _MESH.search(attrs):
-        return mesh_groups(m.group("axes"), m.group("used"))
+        device_ids = None
+        if m.group("iota"):
+            dims = _ints(m.group("iota"))
+            perm = _ints(m.group("perm")) if m.group("perm") else None
+            device_ids = np.asarray(iota_groups([int(np.prod(dims))], dims, perm)).ravel().tolist()
+        elif m.group("ids"):
+            device_ids = _ints(m.group("ids"))
+        return mesh_groups(m.group("axes"), m.group("used"), device_ids)
     if m := _EXPLICIT.search(attrs):
         groups = [_ints(g) for g in re.findall(r"\{([\d,\s]*)\}", m.group("groups"))]
         if not groups and num_devices is not None:

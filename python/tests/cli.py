@@ -27,3 +27,20 @@ def shardlab_json(*args: str) -> Any:
         return json.loads(out)
     except json.JSONDecodeError as e:
         raise CliError(f"shardlab {' '.join(args)} printed no JSON ({e}):\n{out[:500]}") from e
+
+
+class Running:
+    """A shardlab command started in the background (so it runs while JAX compiles)."""
+
+    def __init__(self, *args: str) -> None:
+        self.args = args
+        self.proc = subprocess.Popen(["node", "bin/shardlab.mjs", *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def json(self) -> Any:
+        out, err = self.proc.communicate(timeout=300)
+        if self.proc.returncode != 0:
+            raise CliError(f"shardlab {' '.join(self.args)} exited {self.proc.returncode}:\n{err.strip()}")
+        try:
+            return json.loads(out)
+        except json.JSONDecodeError as e:
+            raise CliError(f"shardlab {' '.join(self.args)} printed no JSON ({e}):\n{out[:500]}") from e

@@ -33,12 +33,12 @@ def hand_strategy(fn: Callable[..., Any], args: Sequence[Any], mesh: Sequence[tu
     }
 
 
-def max_error(ref: Any, got: Any) -> tuple[bool, float]:
-    """(all close within RTOL/ATOL, largest absolute difference) over every leaf."""
+def max_error(ref: Any, got: Any, atol: float = ATOL) -> tuple[bool, float]:
+    """(all close within RTOL and `atol`, largest absolute difference) over every leaf."""
     ok, worst = True, 0.0
     for a, b in zip(jax.tree.leaves(ref), jax.tree.leaves(got), strict=True):
         a, b = np.asarray(a), np.asarray(b)
         if a.size:
             worst = max(worst, float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)))))
-        ok = ok and a.shape == b.shape and bool(np.allclose(a, b, rtol=RTOL, atol=ATOL))
+        ok = ok and a.shape == b.shape and bool(np.allclose(a, b, rtol=RTOL, atol=atol))
     return ok, worst

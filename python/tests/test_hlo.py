@@ -41,6 +41,15 @@ def test_mesh_form_groups():
     assert both == [[0, 2, 4, 6, 1, 3, 5, 7]]
 
 
+def test_mesh_form_with_device_ids():
+    # mesh [1,2,4] whose positions hold devices iota([4,2]).T flattened = 0,2,4,6,1,3,5,7:
+    # axis_1 (size 2) pairs position p with p+4, i.e. devices {0,1}, {2,3}, {4,5}, {6,7}
+    attrs = "replica_groups=mesh['axis_0'=1,'axis_1'=2,'axis_2'=4], device_ids=([4,2]T(1,0)) {'axis_1'}, use_global_device_ids=true"
+    assert parse_replica_groups(attrs) == [[0, 1], [2, 3], [4, 5], [6, 7]]
+    explicit = "replica_groups=mesh['a'=2,'b'=2], device_ids=[3,2,1,0] {'b'}"
+    assert parse_replica_groups(explicit) == [[3, 2], [1, 0]]
+
+
 def test_mesh_form_rejects_unknown_axis():
     with pytest.raises(HloParseError, match="'z'"):
         parse_replica_groups("replica_groups=mesh['axis_0'=4] {'z'}")
