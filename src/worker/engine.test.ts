@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildModel } from '../core/models/index.ts';
 import type { Tactic } from '../core/tactics/tactic.ts';
-import { EngineSession } from './engine.ts';
+import { EngineSession, slicesByTrack } from './engine.ts';
 import type { Progress, RunRequest, RunResult } from './protocol.ts';
 
 // A small real model: 2 layers, narrow, a batch that divides by every mesh axis used here.
@@ -71,6 +71,18 @@ describe('EngineSession', () => {
     const modelTrack = r.timeline.tracks.indexOf('comm model');
     const slices = [...r.timeline.track].filter((t) => t === modelTrack).length;
     expect(slices).toBeGreaterThan(0);
+    // the per-track index holds every slice once, each track's by start time
+    const { offsets, slices: idx } = r.timeline.byTrack;
+    r.timeline.tracks.forEach((_, k) => {
+      const mine = [...idx.subarray(offsets[k], offsets[k + 1])];
+      const expected = [...r.timeline.track.keys()]
+        .filter((i) => r.timeline.track[i] === k)
+        .sort((a, b) => r.timeline.start[a] - r.timeline.start[b] || a - b);
+      expect(mine.map((i) => r.timeline.start[i])).toEqual(
+        expected.map((i) => r.timeline.start[i]),
+      );
+      expect(new Set(mine)).toEqual(new Set(expected));
+    });
     // every communication slice points at its collective
     for (let i = 0; i < r.timeline.track.length; i++)
       if (r.timeline.tracks[r.timeline.track[i]] !== 'compute')
@@ -203,5 +215,15 @@ describe('EngineSession with imported files and the automatic partitioner', () =
     expect(s.run({ ...base, schedule: out.result.tactics }).ok).toBe(true);
     const bad = s.auto({ ...base, schedule: [{ tactic: 'BP', axis: 'nope' }] }, { timeLimitS: 1 });
     expect(bad.ok).toBe(false);
+  });
+});
+
+describe('slicesByTrack', () => {
+  it('groups by track and sorts a group that is out of order', () => {
+    const track = Uint8Array.from([1, 0, 1, 0, 1]);
+    const start = Float64Array.from([5, 1, 2, 3, 9]);
+    const { offsets, slices } = slicesByTrack(track, start, 3);
+    expect([...offsets]).toEqual([0, 2, 5, 5]);
+    expect([...slices]).toEqual([1, 3, 2, 0, 4]);
   });
 });

@@ -343,6 +343,31 @@ export function cutAt(r: ScheduleResult, k: number): ScheduleResult {
   };
 }
 
+/**
+ * Slice indices grouped by track, each group by start time (a counting sort: every stream
+ * emits its slices in time order already; a group that is not is sorted).
+ */
+export function slicesByTrack(
+  track: Uint8Array,
+  start: Float64Array,
+  tracks: number,
+): { offsets: Int32Array; slices: Int32Array } {
+  const offsets = new Int32Array(tracks + 1);
+  for (let i = 0; i < track.length; i++) offsets[track[i] + 1]++;
+  for (let k = 0; k < tracks; k++) offsets[k + 1] += offsets[k];
+  const fill = offsets.slice(0, tracks);
+  const slices = new Int32Array(track.length);
+  for (let i = 0; i < track.length; i++) slices[fill[track[i]]++] = i;
+  for (let k = 0; k < tracks; k++) {
+    const group = slices.subarray(offsets[k], offsets[k + 1]);
+    let sorted = true;
+    for (let j = 1; j < group.length && sorted; j++)
+      sorted = start[group[j - 1]] <= start[group[j]];
+    if (!sorted) group.set(Array.from(group).sort((a, b) => start[a] - start[b]));
+  }
+  return { offsets, slices };
+}
+
 /** The report without class instances or typed arrays, ready for structured clone. */
 function plainReport(r: SimReport): SimReport {
   return { ...r, memoryBreakdown: { ...r.memoryBreakdown } };
@@ -435,6 +460,7 @@ function timelinePacker(spmd: SpmdProgram) {
         phases: PHASES,
         phase: phase.slice(0, n),
         memory: Float64Array.from(memory),
+        byTrack: slicesByTrack(track.subarray(0, n), start.subarray(0, n), tracks.size),
       };
     },
     collectives(topo: Topology): CollectiveSummary[] {

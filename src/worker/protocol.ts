@@ -97,6 +97,9 @@ export interface PackedTimeline {
   readonly phases: readonly string[];
   /** Live bytes over the step: (time, bytes) pairs. */
   readonly memory: Float64Array;
+  /** Slice indices by track, each track's by start time: track k's are
+   *  `slices[offsets[k] .. offsets[k+1])` (the timeline draws and hit-tests from this). */
+  readonly byTrack: { readonly offsets: Int32Array; readonly slices: Int32Array };
 }
 
 export interface StepSummary {

@@ -25,12 +25,8 @@ interface TrackIndex {
 }
 
 export function indexTracks(t: PackedTimeline): TrackIndex[] {
-  return t.tracks.map((name, k) => {
-    const ids: number[] = [];
-    for (let i = 0; i < t.track.length; i++) if (t.track[i] === k) ids.push(i);
-    ids.sort((a, b) => t.start[a] - t.start[b]);
-    return { name, slices: Int32Array.from(ids) };
-  });
+  const { offsets, slices } = t.byTrack;
+  return t.tracks.map((name, k) => ({ name, slices: slices.subarray(offsets[k], offsets[k + 1]) }));
 }
 
 /** First position in `slices` whose slice ends after time `s`. */
