@@ -44,6 +44,8 @@ export class MappingContext {
   /** Scalar constants by value id (for trip counts). */
   readonly scalarConstants = new Map<ValueId, number>();
   readonly tripCountsAssumed: string[] = [];
+  /** Sharding constraints seen so far (their index in the report). */
+  constraintCount = 0;
   sawBackward = false;
   inlineDepth = 0;
   opCount = 0;
@@ -65,11 +67,25 @@ export class MappingContext {
     throw parseErrorAt(this.text, op.offset, reason, expected);
   }
 
+  private lineStarts?: number[];
+
+  /** 1-based line of an op; the newline index is built once, on the first report. */
   line(op: { offset: number }): number {
-    let n = 1;
-    for (let i = 0; i < op.offset && i < this.text.length; i++)
-      if (this.text.charCodeAt(i) === 10) n++;
-    return n;
+    if (!this.lineStarts) {
+      const starts = [0];
+      for (let k = this.text.indexOf('\n'); k >= 0; k = this.text.indexOf('\n', k + 1))
+        starts.push(k + 1);
+      this.lineStarts = starts;
+    }
+    const starts = this.lineStarts;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= op.offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
   }
 
   tensor(t: TypeAst | undefined, op: OpAst): TensorType {

@@ -171,7 +171,7 @@ function annotate(
   text: string,
   dialect: 'sdy' | 'gspmd',
 ): void {
-  const index = cx.annotations.filter((a) => a.target === target).length;
+  const index = cx.constraintCount++;
   cx.annotations.push({ target, index, value: x.id, scope: cx.b.currentScope, dialect, text });
 }
 
