@@ -26,6 +26,8 @@ export interface FoundShardings {
   readonly warnings: readonly string[];
 }
 
+const MAX_TACTICS = 256;
+
 function exact(name: string): string {
   return `^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
 }
@@ -93,6 +95,13 @@ export function readAnnotations(
       for (const axis of axes) tactics.push({ tactic: 'tile', axis, dim, select });
     });
     for (const axis of replicated) tactics.push({ tactic: 'replicate', axis, select });
+  }
+  if (tactics.length > MAX_TACTICS) {
+    // a schedule holds at most 256 tactics (schedule.ts); explicit-sharding dumps pin nearly every op
+    warnings.push(
+      `${tactics.length} tactics from the file's shardings; the schedule prefix keeps the first ${MAX_TACTICS}`,
+    );
+    tactics.length = MAX_TACTICS;
   }
   return { mesh: useMesh, shardings, tactics, warnings };
 }
