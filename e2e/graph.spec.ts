@@ -1,5 +1,5 @@
 // End-to-end tests of the graph and the inspector (helper UI-B's data-testids):
-//   graph-view (data-ready, data-nodes, data-layout-ms), graph-node (data-node-id, data-kind),
+//   graph-view (data-ready, data-stale, data-nodes, data-layout-ms), graph-node (data-node-id, data-kind),
 //   group-toggle, graph-search, graph-hits, graph-refused, graph-collapse-all, graph-legend,
 //   graph-error, badge-collectives, badge-conflicts,
 //   inspector, inspection (data-kind), inspector-title, inspector-rule, inspector-value,

@@ -16,7 +16,7 @@ import {
 } from '@xyflow/react';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { axisColors } from '../../core/view/axis-colors.ts';
-import type { GraphNode, GraphView as View } from '../../core/view/types.ts';
+import { MAX_NODES, type GraphNode, type GraphView as View } from '../../core/view/types.ts';
 import { formatBytes } from '../format.ts';
 import { useWorkbench, type Selection } from '../state/store.ts';
 import { NODE_TYPES, type FlowNode } from './GraphNodes.tsx';
@@ -97,6 +97,8 @@ function GraphCanvas() {
   const flow = useReactFlow();
   const firstFit = useRef(true);
   const drop = useTacticDrop((tactic) => useWorkbench.getState().dropTactic({ tactic }));
+  // the drawn graph belongs to the previous run while the worker recomputes
+  const stale = useWorkbench((s) => s.result.stale);
 
   const nodes: FlowNode[] = useMemo(() => {
     if (!drawn) return [];
@@ -182,7 +184,8 @@ function GraphCanvas() {
 
   return (
     <section
-      className={`graph-view${drop.over ? ' drop-over' : ''}`}
+      className={`graph-view${drop.over ? ' drop-over' : ''}${stale && drawn ? ' stale' : ''}`}
+      data-stale={stale ? 'true' : 'false'}
       data-testid="graph-view"
       data-ready={drawn ? 'true' : 'false'}
       data-nodes={drawn?.view.nodes.length ?? 0}
@@ -279,7 +282,7 @@ function GraphToolbar({ view }: { view: View | null }) {
       )}
       {view && view.refused.length > 0 && (
         <span className="graph-note warn" data-testid="graph-refused">
-          {view.refused.length} group(s) kept closed to stay under {view.nodes.length + 1} nodes
+          {view.refused.length} group(s) kept closed to stay within {MAX_NODES} nodes
         </span>
       )}
       {view && (
