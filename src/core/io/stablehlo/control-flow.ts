@@ -192,6 +192,8 @@ function scatterOp(cx: MappingContext, op: OpAst, env: Env): Value[] {
   if (xs.length !== 3) return opaqueOp(cx, op, env, 'a scatter over several inputs');
   const dn = op.attrs.get('scatter_dimension_numbers');
   const f = dn?.t === 'hash' ? hashFields(dn.body) : new Map<string, number[]>();
+  if (f.get('input_batching_dims')?.length)
+    return opaqueOp(cx, op, env, 'a batched scatter (input_batching_dims)');
   const region = combinerRegion(cx, op, env, xs[0].type);
   return cx.b.op(
     'scatter',

@@ -303,6 +303,22 @@ describe('importStableHlo on ops it cannot map and on malformed text', () => {
     expect(report.warnings).toEqual(['while at line 3: trip count not recognised; assumed 1']);
   });
 
+  it('a batched gather (take_along_axis in JAX 0.10) is opaque with its result type', () => {
+    const text = [
+      'module @m {',
+      '  func.func public @main(%arg0: tensor<2x7x32xf32>, %arg1: tensor<2x7x1x1xi32>) -> tensor<2x7x1xf32> {',
+      '    %0 = "stablehlo.gather"(%arg0, %arg1) <{dimension_numbers = #stablehlo.gather<collapsed_slice_dims = [2], operand_batching_dims = [0, 1], start_indices_batching_dims = [0, 1], start_index_map = [2], index_vector_dim = 3>, indices_are_sorted = false, slice_sizes = array<i64: 1, 1, 1>}> : (tensor<2x7x32xf32>, tensor<2x7x1x1xi32>) -> tensor<2x7x1xf32>',
+      '    return %0 : tensor<2x7x1xf32>',
+      '  }',
+      '}',
+    ].join('\n');
+    const { report } = importStableHlo(text);
+    expect(report.opaque.map((o) => o.reason)).toEqual([
+      'a batched gather (operand_batching_dims)',
+    ]);
+    expect(report.outputs[0].shape).toEqual([2, 7, 1]);
+  });
+
   it('a missing type gives line, column and what was expected', () => {
     const e = parseError(
       wrap('    %0 = stablehlo.add %arg0, %arg0 :\n    return %0 : tensor<4xf32>'),

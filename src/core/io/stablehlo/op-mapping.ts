@@ -128,6 +128,8 @@ export function mapSimpleOp(cx: MappingContext, op: OpAst, env: Env): Value[] {
       return convolutionOp(cx, op, xs(), out());
     case 'gather': {
       const f = hashBody(cx, op, 'dimension_numbers');
+      if (f.get('operand_batching_dims')?.length)
+        return opaqueOp(cx, op, env, 'a batched gather (operand_batching_dims)');
       return b.op('gather', xs(), {
         offsetDims: f.get('offset_dims') ?? [],
         collapsedSliceDims: f.get('collapsed_slice_dims') ?? [],
