@@ -27,7 +27,8 @@ What is left is listed as differences, each classified:
   repeat     one side runs a gather/scatter/all-to-all once more, identical to one that
              matched (e.g. a parameter gathered again for the backward pass instead of kept).
   unmapped   XLA's replica groups do not follow mesh axes.
-  unexplained  anything else: a real disagreement, to be explained by hand in the report.
+  other      anything else: two different plans, or a bug; each case of the conformance report
+             explains its differences by hand.
 """
 
 from __future__ import annotations
@@ -156,7 +157,7 @@ def compare(
             if e in matched:
                 diffs.append(Difference(side, [e], "repeat", f"{who} runs {e} once more (the same collective as a matched one, e.g. a parameter gathered again for the backward pass)"))
             else:
-                diffs.append(Difference(side, [e], "unexplained", f"only {who} has {e}"))
+                diffs.append(Difference(side, [e], "other", f"only {who} has {e}"))
     return Comparison(exact, moved, diffs, len(xla), len(shardlab), split)
 
 

@@ -69,7 +69,7 @@ _STORAGE_ONLY = (
 )
 NOTES: dict[tuple[str, str], str] = {
     ("mlp", "BP+Z3"): _AR_SLICE
-    + " **repeat**/**unexplained**: shardlab gathers `wo` a second time for the backward pass "
+    + " **repeat**/**other**: shardlab gathers `wo` a second time for the backward pass "
     "(FSDP frees gathered parameters after use). XLA keeps no gathered `wo` for the backward: it "
     "computes the hidden gradient in `wo`'s stored sharding (hidden dim over data), so it all-gathers "
     "the output gradient over the batch (f32[32×64]) and moves the ReLU mask from batch- to "
@@ -77,7 +77,7 @@ NOTES: dict[tuple[str, str], str] = {
     ("mlp", "FSDP"): _STORAGE_ONLY,
     ("transformer", "BP+Z3"): _AR_SLICE
     + " **repeat**: shardlab re-gathers the 11 weight matrices for the backward pass (FSDP), XLA keeps "
-    "the forward's gathered copies and instead re-gathers 5 layer-norm vectors. **unexplained** "
+    "the forward's gathered copies and instead re-gathers 5 layer-norm vectors. **other** "
     "all-reduce f32[64×32]: the tied embedding's two gradient contributions (lookup and output "
     "projection), reduced one by one by XLA (one of them paired with shardlab's reduce-scatter above), "
     "once by shardlab: N5 with a reduce-scatter on shardlab's side.",
