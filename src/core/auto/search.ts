@@ -87,6 +87,25 @@ export class SearchRun {
     );
   }
 
+  private readonly own = new Map<string, number>();
+
+  /** Conflicts a move's tactics meet right after the prefix (cached per stage and move). */
+  private ownConflicts(stage: number, move: number, added: readonly Tactic[]): number {
+    const key = `${stage}:${move}`;
+    let n = this.own.get(key);
+    if (n === undefined) {
+      try {
+        const states = this.evaluator.apply([...this.root.tactics, ...added], this.root.states);
+        n = newConflicts(states, this.root.states);
+      } catch (e) {
+        if (!(e instanceof TacticError)) throw e;
+        n = 0;
+      }
+      this.own.set(key, n);
+    }
+    return n;
+  }
+
   /** The point after a move, or undefined when the move is illegal or changes nothing. */
   step(p: Point, move: number): Point | undefined {
     const added = moveTactics(this.space, p.cursor, move);
@@ -102,6 +121,15 @@ export class SearchRun {
       throw e;
     }
     if (this.evaluator.unchanged(states, p.states)) return undefined;
+    // a dimension-group decision that meets more conflicts than it does on the prefix alone
+    // collides with an earlier decision and is half applied (propagation stops where they
+    // meet): pruned. Named macro-actions are left to the simulator: MP after EP+BP meets the
+    // expert dim and is still Mixtral's best plan.
+    if (
+      added[0].tactic === 'tile' &&
+      newConflicts(states, p.states) > this.ownConflicts(p.cursor.stage, move, added)
+    )
+      return undefined;
     return { cursor, moves, tactics, states };
   }
 
@@ -161,6 +189,12 @@ export class SearchRun {
         : {}),
     });
   }
+}
+
+function newConflicts(after: readonly ScheduleResult[], before: readonly ScheduleResult[]): number {
+  let n = 0;
+  after.forEach((s, i) => (n = Math.max(n, s.conflicts.length - before[i].conflicts.length)));
+  return n;
 }
 
 export function startPoint(states: readonly ScheduleResult[], prefix: readonly Tactic[]): Point {
@@ -348,10 +382,31 @@ export function polish(run: SearchRun): void {
   run.progress(true);
 }
 
+/** The index of the BP macro-action in a compute stage (the default an engineer starts from). */
+function bpMove(space: DecisionSpace, stage: number): number {
+  return space.stages[stage].actions.findIndex((a) => a.label === 'BP');
+}
+
+/**
+ * A plan finished the way an engineer would leave the undecided axes: batch parallelism on the
+ * later compute stages where it applies (else nothing), no ZeRO. Judging a decision with the
+ * other axes idle would judge it on memory alone (nothing fits), not on time.
+ */
+function completeWithDefaults(run: SearchRun, from: Point): Point {
+  const { space } = run;
+  let p = from;
+  while (!isTerminal(space, p.cursor)) {
+    const stage = space.stages[p.cursor.stage];
+    const bp = stage.kind === 'compute' ? bpMove(space, p.cursor.stage) : -1;
+    p = (bp >= 0 ? run.step(p, bp) : undefined) ?? run.step(p, NONE)!;
+  }
+  return p;
+}
+
 /**
  * Greedy construction, one stage at a time (XLA's auto-sharding solves an N-D mesh one axis per
- * pass the same way): each legal move of the stage is tried with every later stage left at its
- * do-nothing move, and the best is kept. About the sum of the stages' moves in evaluations; it
+ * pass the same way): each legal move of the stage is tried with the later stages completed by
+ * completeWithDefaults, and the best is kept. About the sum of the stages' moves in evaluations; it
  * gives MCTS a strong first yardstick and polish a starting point.
  */
 export function runGreedy(run: SearchRun): void {
@@ -364,8 +419,7 @@ export function runGreedy(run: SearchRun): void {
       if (run.done()) break;
       const next = run.step(point, m);
       if (!next) continue;
-      let plan: Point = next;
-      while (!isTerminal(space, plan.cursor)) plan = run.step(plan, NONE)!;
+      const plan = completeWithDefaults(run, next);
       run.iterations++;
       const f = run.figures(plan);
       if (f && better(f, chosenFigures, run.goal)) {
