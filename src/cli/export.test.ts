@@ -34,8 +34,8 @@ describe('shardlab export', () => {
       'constraints',
       'schedule',
     ]);
-    expect(s.inputs.length).toBe(33);
-    expect(s.inputs.map((i: { index: number }) => i.index)).toEqual([...Array(33).keys()]);
+    expect(s.inputs.length).toBe(30);
+    expect(s.inputs.map((i: { index: number }) => i.index)).toEqual([...Array(30).keys()]);
     const wq = s.inputs.find(
       (i: { name: string }) => i.name === "params['layers_0']['attn']['wq']",
     );

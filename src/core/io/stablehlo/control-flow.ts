@@ -5,6 +5,7 @@ import { attrBool, attrInts, attrNum, attrPairs, attrStr, hashFields } from './a
 import { mapBlock } from './block.ts';
 import type { Env, MappingContext } from './mapping-context.ts';
 import { opaqueOp } from './op-mapping.ts';
+import { sortedUnion, unbatchIndices } from './batching.ts';
 
 const MAX_INLINE_DEPTH = 64;
 const COMBINERS = new Set(['add', 'maximum', 'minimum', 'multiply', 'and', 'or']);
@@ -192,17 +193,32 @@ function scatterOp(cx: MappingContext, op: OpAst, env: Env): Value[] {
   if (xs.length !== 3) return opaqueOp(cx, op, env, 'a scatter over several inputs');
   const dn = op.attrs.get('scatter_dimension_numbers');
   const f = dn?.t === 'hash' ? hashFields(dn.body) : new Map<string, number[]>();
-  if (f.get('input_batching_dims')?.length)
-    return opaqueOp(cx, op, env, 'a batched scatter (input_batching_dims)');
-  const region = combinerRegion(cx, op, env, xs[0].type);
+  const [x, , upd] = xs;
+  let idx = xs[1];
+  let indexVectorDim = f.get('index_vector_dim')?.[0] ?? 0;
+  let toOperand = f.get('scatter_dims_to_operand_dims') ?? [];
+  let inserted = f.get('inserted_window_dims') ?? [];
+  const ib = f.get('input_batching_dims') ?? [];
+  if (ib.length) {
+    // see batching.ts: batching dims become explicit indices and inserted window dims
+    ({ indices: idx, indexVectorDim } = unbatchIndices(
+      cx,
+      idx,
+      indexVectorDim,
+      f.get('scatter_indices_batching_dims') ?? [],
+    ));
+    toOperand = [...ib, ...toOperand];
+    inserted = sortedUnion(inserted, ib);
+  }
+  const region = combinerRegion(cx, op, env, x.type);
   return cx.b.op(
     'scatter',
-    xs,
+    [x, idx, upd],
     {
       updateWindowDims: f.get('update_window_dims') ?? [],
-      insertedWindowDims: f.get('inserted_window_dims') ?? [],
-      scatterDimsToOperandDims: f.get('scatter_dims_to_operand_dims') ?? [],
-      indexVectorDim: f.get('index_vector_dim')?.[0] ?? 0,
+      insertedWindowDims: inserted,
+      scatterDimsToOperandDims: toOperand,
+      indexVectorDim,
     },
     { regions: [region] },
   );

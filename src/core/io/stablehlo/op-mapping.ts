@@ -20,6 +20,7 @@ import {
   denseValues,
   hashFields,
 } from './attrs.ts';
+import { sortedUnion, unbatchIndices } from './batching.ts';
 import type { Env, MappingContext } from './mapping-context.ts';
 
 const UNARY = new Set<string>(UNARY_KINDS);
@@ -128,13 +129,27 @@ export function mapSimpleOp(cx: MappingContext, op: OpAst, env: Env): Value[] {
       return convolutionOp(cx, op, xs(), out());
     case 'gather': {
       const f = hashBody(cx, op, 'dimension_numbers');
-      if (f.get('operand_batching_dims')?.length)
-        return opaqueOp(cx, op, env, 'a batched gather (operand_batching_dims)');
-      return b.op('gather', xs(), {
+      const [x, idx0] = xs();
+      let idx = idx0;
+      let indexVectorDim = f.get('index_vector_dim')?.[0] ?? 0;
+      let startIndexMap = f.get('start_index_map') ?? [];
+      let collapsed = f.get('collapsed_slice_dims') ?? [];
+      const ob = f.get('operand_batching_dims') ?? [];
+      if (ob.length) {
+        ({ indices: idx, indexVectorDim } = unbatchIndices(
+          cx,
+          idx0,
+          indexVectorDim,
+          f.get('start_indices_batching_dims') ?? [],
+        ));
+        startIndexMap = [...ob, ...startIndexMap];
+        collapsed = sortedUnion(collapsed, ob);
+      }
+      return b.op('gather', [x, idx], {
         offsetDims: f.get('offset_dims') ?? [],
-        collapsedSliceDims: f.get('collapsed_slice_dims') ?? [],
-        startIndexMap: f.get('start_index_map') ?? [],
-        indexVectorDim: f.get('index_vector_dim')?.[0] ?? 0,
+        collapsedSliceDims: collapsed,
+        startIndexMap,
+        indexVectorDim,
         sliceSizes: ints(cx, op, 'slice_sizes'),
       });
     }
