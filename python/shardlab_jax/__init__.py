@@ -10,6 +10,7 @@ from .hlo import Collective, collectives_from_hlo, parse_replica_groups
 from .memory import peak_memory_bytes
 from .strategy import (
     StrategyError,
+    StrategyWarning,
     apply,
     build_mesh,
     load_strategy,
@@ -21,6 +22,7 @@ from .strategy import (
 __all__ = [
     "Collective",
     "StrategyError",
+    "StrategyWarning",
     "apply",
     "build_mesh",
     "collectives_from_hlo",

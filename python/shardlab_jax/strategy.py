@@ -11,6 +11,7 @@ import inspect
 import json
 import os
 import re
+import warnings
 from typing import Any, Callable, Sequence
 
 import jax
@@ -20,6 +21,10 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 class StrategyError(ValueError):
     """A strategy that does not fit the function or the devices it is applied to."""
+
+
+class StrategyWarning(UserWarning):
+    """Part of a strategy that `apply` leaves to XLA."""
 
 
 def load_strategy(strategy: dict[str, Any] | str | os.PathLike[str]) -> dict[str, Any]:
@@ -160,10 +165,19 @@ def apply(
     `donate_argnums`). Arguments are checked against the strategy by count, shape and name on
     first call; a mismatch raises `StrategyError`.
 
-    The strategy's `constraints` (intermediates shardlab pinned) are not applied: the in/out
-    shardings fix every standard strategy, and XLA's propagation chooses the intermediates.
+    The strategy's `constraints` (intermediates shardlab pinned, named by shardlab's value ids)
+    are not applied: nothing maps them onto the traced JAX function. The in/out shardings fix
+    every standard strategy; elsewhere XLA's propagation chooses the intermediates, and a
+    `StrategyWarning` says how many pins were left out.
     """
     strategy = load_strategy(strategy)
+    if strategy.get("constraints"):
+        warnings.warn(
+            f"{len(strategy['constraints'])} pinned intermediates of the strategy are not applied; "
+            "XLA's propagation places them (see shardlab_jax.apply)",
+            StrategyWarning,
+            stacklevel=2,
+        )
     return StrategyJit(fn, strategy, mesh if mesh is not None else build_mesh(strategy), jit_kwargs)
 
 

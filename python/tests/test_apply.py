@@ -117,3 +117,23 @@ def test_megatron_mlp_collectives_as_worked_out_by_hand():
 
     expected = [ar("model", 8, 64), ar("data", 64, 64), ar("data", 64), ar("data", 64, 64), ar("data", 64), ar("data")]
     assert sorted(map(str, entries)) == sorted(map(str, expected))
+
+
+def test_load_strategy_checks_its_fields(tmp_path):
+    with pytest.raises(StrategyError, match="version 2"):
+        shardlab_jax.load_strategy({"version": 2})
+    with pytest.raises(StrategyError, match="no 'inputs' field"):
+        shardlab_jax.load_strategy({"version": 1, "mesh": {"axes": []}, "outputs": []})
+    with pytest.raises(StrategyError, match="mesh axis 0"):
+        shardlab_jax.load_strategy({"version": 1, "mesh": {"axes": [{"name": "data", "size": 0}]}, "inputs": [], "outputs": []})
+    path = tmp_path / "s.json"
+    path.write_text('{"version": 1, "mesh": {"axes": []}, "inputs": [], "outputs": []}')
+    assert shardlab_jax.load_strategy(path)["inputs"] == []
+
+
+def test_unapplied_constraints_are_announced():
+    m = models.mlp()
+    strategy = hand_strategy(m.step, m.args, MESH, megatron_mlp)
+    strategy["constraints"] = [{"op": 3, "name": "mlp/%5", "shape": [32, 128], "spec": [["data"], ["model"]]}]
+    with pytest.warns(shardlab_jax.StrategyWarning, match="1 pinned intermediates"):
+        shardlab_jax.apply(m.step, strategy)
