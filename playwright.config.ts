@@ -36,6 +36,7 @@ export default defineConfig({
   // The Vite dev server on a port of its own, so a running `npm start` (5173) never collides.
   webServer: {
     command: `npx vite --host 127.0.0.1 --port ${PORT} --strictPort`,
+    env: { SHARDLAB_E2E: '1' },
     url: BASE_URL,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,

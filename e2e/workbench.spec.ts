@@ -269,3 +269,67 @@ test('a long run shows its progress and can be cancelled', async ({ page }) => {
   await settled(page);
   expect(await figures(page)).toEqual(before);
 });
+
+test('tactics drop onto a mesh axis (no prompt) and onto a graph group (scoped)', async ({
+  page,
+}) => {
+  let seq = await fresh(page);
+  await page
+    .getByTestId('palette-BP')
+    .dragTo(page.locator('[data-testid="mesh-axis-chip"][data-axis="data"]'));
+  await expect(page.getByTestId('axis-prompt')).toBeHidden();
+  seq = await nextResult(page, seq);
+  await expect(page.getByTestId('step-0')).toHaveAttribute('data-tactic', 'BP');
+  await expect(page.getByTestId('step-0-axis')).toHaveValue('data');
+  // the forward pass's `layers` group: MP scoped to it
+  const group = page.locator('[data-testid="graph-node"][data-node-id="g:forward:layers"]');
+  await expect(group).toBeVisible({ timeout: 15_000 });
+  await page.getByTestId('palette-MP').dragTo(group);
+  await page.getByTestId('axis-option-model').click();
+  await nextResult(page, seq);
+  await expect(page.getByTestId('step-1')).toHaveAttribute('data-tactic', 'MP');
+  await expect(page.getByLabel('scope of step 2')).toHaveValue('^layers(/|$)');
+  await expect(page.getByTestId('comm-row-model-all-reduce')).toBeVisible();
+});
+
+test('pin and compare, keyboard undo, strategy export and import, Perfetto trace', async ({
+  page,
+}) => {
+  let seq = await fresh(page);
+  await dropTactic(page, 'BP', 'schedule-dropzone', 'data');
+  seq = await nextResult(page, seq);
+  await page.getByTestId('pin').click();
+  await page.getByTestId('palette-MP').click();
+  await page.getByTestId('axis-option-model').click();
+  seq = await nextResult(page, seq);
+  await expect(page.getByTestId('pinned-charts')).toBeVisible();
+  await expect(page.getByTestId('figure-memory-delta')).toContainText('→');
+  await page.getByTestId('results').screenshot({ path: 'test-results/workbench-compare.png' });
+
+  // the strategy as JSON, then back after removing the steps
+  const [strategy] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByText('Export strategy').click(),
+  ]);
+  const path = await strategy.path();
+  const fs = await import('node:fs');
+  const json = JSON.parse(fs.readFileSync(path, 'utf8')) as { tactics: { tactic: string }[] };
+  expect(json.tactics.map((t) => t.tactic)).toEqual(['BP', 'MP']);
+  await page.locator('body').click({ position: { x: 640, y: 20 } });
+  await page.keyboard.press('Control+z');
+  seq = await nextResult(page, seq);
+  await expect(page.getByTestId('step-1')).toHaveCount(0);
+  await page.getByTestId('import-file').setInputFiles(path);
+  await nextResult(page, seq);
+  await expect(page.getByTestId('step-1')).toHaveAttribute('data-tactic', 'MP');
+
+  const [trace] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('export-trace').click(),
+  ]);
+  const events = JSON.parse(fs.readFileSync(await trace.path(), 'utf8')) as {
+    traceEvents: { ph: string; pid: number; cat?: string }[];
+  };
+  expect(new Set(events.traceEvents.map((e) => e.pid)).size).toBe(8);
+  expect(events.traceEvents.some((e) => e.ph === 'X' && e.cat === 'comm')).toBe(true);
+});
