@@ -1,10 +1,19 @@
 // The results pane: summary, memory, communication and the timeline of the latest run, marked
 // stale while the worker recomputes; with a pinned run, the pinned charts sit beside.
+import { scheduleToString } from '../../core/tactics/schedule.ts';
 import { useWorkbench } from '../state/store.ts';
 import { CommChart } from './CommChart.tsx';
 import { MemoryChart } from './MemoryChart.tsx';
 import { Summary } from './Summary.tsx';
 import { Timeline } from './Timeline.tsx';
+
+const workspaceSchedule = () => {
+  const ws = useWorkbench.getState().workspace;
+  const steps = ws.schedule.filter((t) => t.enabled !== false);
+  return ws.after === null
+    ? steps
+    : ws.schedule.slice(0, ws.after).filter((t) => t.enabled !== false);
+};
 
 export function Results() {
   const result = useWorkbench((s) => s.result);
@@ -39,7 +48,7 @@ export function Results() {
           ) : (
             <button
               className="small"
-              onClick={() => pin(`${run.steps.length} steps`)}
+              onClick={() => pin(scheduleToString(workspaceSchedule()) || 'no tactics')}
               data-testid="pin"
               title="Keep this result to compare the next ones with it"
             >
