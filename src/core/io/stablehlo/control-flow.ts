@@ -159,12 +159,65 @@ function inputsAndInits(
 
 function reduceOp(cx: MappingContext, op: OpAst, env: Env): Value[] {
   const { inputs, inits } = inputsAndInits(cx, op, env);
-  if (inputs.length !== 1 || inits.length !== 1)
-    return opaqueOp(cx, op, env, 'a reduce over several inputs (argmax-like)');
   const dims = attrInts(op.attrs.get('dimensions'));
   if (!dims) cx.fail(op, 'reduce without dimensions', 'across dimensions = [...]');
+  if (inputs.length === 2 && inits.length === 2) {
+    const arg = argMinMax(cx, op, inputs, inits, dims);
+    if (arg) return arg;
+  }
+  if (inputs.length !== 1 || inits.length !== 1)
+    return opaqueOp(cx, op, env, 'a reduce over several inputs (argmax-like)');
   const region = combinerRegion(cx, op, env, inputs[0].type);
   return cx.b.op('reduce', [inputs[0], inits[0]], { dims }, { regions: [region] });
+}
+
+/**
+ * JAX's argmax / argmin: a reduce over (values, iota along the reduced dim) whose body picks the
+ * greater (lesser) value and, on ties, the smaller index. Written with single-input reduces:
+ * m = max(x); index = min(select(x == m, iota, big)). The same numbers except where x holds NaN
+ * (JAX picks the NaN). Undefined when the op does not have that shape.
+ */
+function argMinMax(
+  cx: MappingContext,
+  op: OpAst,
+  inputs: readonly Value[],
+  inits: readonly Value[],
+  dims: readonly number[],
+): Value[] | undefined {
+  const [x, iota] = inputs;
+  if (dims.length !== 1 || cx.iotaDims.get(iota.id) !== dims[0]) return undefined;
+  const body = op.regions[0];
+  if (!body || body.args.length !== 4) return undefined;
+  const [lhs, , rhs] = body.args.map((a) => a.name);
+  const cmp = body.ops.find(
+    (o) => o.name === 'stablehlo.compare' && o.operands[0] === lhs && o.operands[1] === rhs,
+  );
+  const enums = cmp?.attrs.get('enums');
+  const dir = enums?.t === 'list' ? attrStr(enums.v[0]) : undefined;
+  const kind =
+    dir === 'GT' || dir === 'GE' ? 'maximum' : dir === 'LT' || dir === 'LE' ? 'minimum' : undefined;
+  if (!kind) return undefined;
+  const b = cx.b;
+  const d = dims[0];
+  const m = b.op1(
+    'reduce',
+    [x, inits[0]],
+    { dims: [d] },
+    { regions: [b.combiner(x.type.dtype, kind)] },
+  );
+  const keep = x.type.shape.map((_, i) => i).filter((i) => i !== d);
+  const mb = b.op1('broadcast_in_dim', [m], { shape: x.type.shape, dims: keep });
+  const hit = b.op1('compare', [x, mb], { direction: 'EQ' });
+  const big = b.constant(2 ** 31 - 1, [], iota.type.dtype);
+  const bigB = b.op1('broadcast_in_dim', [big], { shape: iota.type.shape, dims: [] });
+  const candidates = b.op1('select', [hit, iota, bigB], {});
+  const index = b.op1(
+    'reduce',
+    [candidates, big],
+    { dims: [d] },
+    { regions: [b.combiner(iota.type.dtype, 'minimum')] },
+  );
+  return [m, index];
 }
 
 function reduceWindowOp(cx: MappingContext, op: OpAst, env: Env): Value[] {

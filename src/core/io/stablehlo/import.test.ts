@@ -171,6 +171,54 @@ module @jit_zoo attributes {mhlo.num_partitions = 1 : i32} {
 #loc2 = loc("jit(zoo)/top_k"(#loc1))
 `;
 
+/** `jax.jit(lambda x: (jnp.argmax(x, 1), jnp.argmin(x, 0))).lower(f32[3,4]).as_text()`, JAX 0.10.2. */
+const ARGMAX = `module @jit_f attributes {mhlo.num_partitions = 1 : i32, mhlo.num_replicas = 1 : i32} {
+  func.func public @main(%arg0: tensor<3x4xf32>) -> (tensor<3xi32> {jax.result_info = "result[0]"}, tensor<4xi32> {jax.result_info = "result[1]"}) {
+    %0 = call @argmax(%arg0) : (tensor<3x4xf32>) -> tensor<3xi32>
+    %1 = call @argmin(%arg0) : (tensor<3x4xf32>) -> tensor<4xi32>
+    return %0, %1 : tensor<3xi32>, tensor<4xi32>
+  }
+  func.func private @argmax(%arg0: tensor<3x4xf32>) -> tensor<3xi32> {
+    %0 = stablehlo.iota dim = 1 : tensor<3x4xi32>
+    %cst = stablehlo.constant dense<0xFF800000> : tensor<f32>
+    %c = stablehlo.constant dense<0> : tensor<i32>
+    %1:2 = stablehlo.reduce(%arg0 init: %cst), (%0 init: %c) across dimensions = [1] : (tensor<3x4xf32>, tensor<3x4xi32>, tensor<f32>, tensor<i32>) -> (tensor<3xf32>, tensor<3xi32>)
+     reducer(%arg1: tensor<f32>, %arg3: tensor<f32>) (%arg2: tensor<i32>, %arg4: tensor<i32>)  {
+      %2 = stablehlo.compare GT, %arg1, %arg3, FLOAT : (tensor<f32>, tensor<f32>) -> tensor<i1>
+      %3 = stablehlo.compare NE, %arg1, %arg1, FLOAT : (tensor<f32>, tensor<f32>) -> tensor<i1>
+      %4 = stablehlo.or %2, %3 : tensor<i1>
+      %5 = stablehlo.compare EQ, %arg1, %arg3, FLOAT : (tensor<f32>, tensor<f32>) -> tensor<i1>
+      %6 = stablehlo.compare LT, %arg2, %arg4, SIGNED : (tensor<i32>, tensor<i32>) -> tensor<i1>
+      %7 = stablehlo.and %5, %6 : tensor<i1>
+      %8 = stablehlo.or %4, %7 : tensor<i1>
+      %9 = stablehlo.select %4, %arg1, %arg3 : tensor<i1>, tensor<f32>
+      %10 = stablehlo.select %8, %arg2, %arg4 : tensor<i1>, tensor<i32>
+      stablehlo.return %9, %10 : tensor<f32>, tensor<i32>
+    }
+    return %1#1 : tensor<3xi32>
+  }
+  func.func private @argmin(%arg0: tensor<3x4xf32>) -> tensor<4xi32> {
+    %0 = stablehlo.iota dim = 0 : tensor<3x4xi32>
+    %cst = stablehlo.constant dense<0x7F800000> : tensor<f32>
+    %c = stablehlo.constant dense<0> : tensor<i32>
+    %1:2 = stablehlo.reduce(%arg0 init: %cst), (%0 init: %c) across dimensions = [0] : (tensor<3x4xf32>, tensor<3x4xi32>, tensor<f32>, tensor<i32>) -> (tensor<4xf32>, tensor<4xi32>)
+     reducer(%arg1: tensor<f32>, %arg3: tensor<f32>) (%arg2: tensor<i32>, %arg4: tensor<i32>)  {
+      %2 = stablehlo.compare LT, %arg1, %arg3, FLOAT : (tensor<f32>, tensor<f32>) -> tensor<i1>
+      %3 = stablehlo.compare NE, %arg1, %arg1, FLOAT : (tensor<f32>, tensor<f32>) -> tensor<i1>
+      %4 = stablehlo.or %2, %3 : tensor<i1>
+      %5 = stablehlo.compare EQ, %arg1, %arg3, FLOAT : (tensor<f32>, tensor<f32>) -> tensor<i1>
+      %6 = stablehlo.compare LT, %arg2, %arg4, SIGNED : (tensor<i32>, tensor<i32>) -> tensor<i1>
+      %7 = stablehlo.and %5, %6 : tensor<i1>
+      %8 = stablehlo.or %4, %7 : tensor<i1>
+      %9 = stablehlo.select %4, %arg1, %arg3 : tensor<i1>, tensor<f32>
+      %10 = stablehlo.select %8, %arg2, %arg4 : tensor<i1>, tensor<i32>
+      stablehlo.return %9, %10 : tensor<f32>, tensor<i32>
+    }
+    return %1#1 : tensor<4xi32>
+  }
+}
+`;
+
 const HEADER =
   'module @m {\n  func.func public @main(%arg0: tensor<4xf32> loc("x")) -> tensor<4xf32> {\n';
 
@@ -234,11 +282,10 @@ describe('importStableHlo on ops it cannot map and on malformed text', () => {
     expect(report.meshes.get('mesh')?.axes).toEqual([{ name: 'data', size: 4 }]);
   });
 
-  it('reads top_k, variadic reduce, case with captures, sort, legacy dot and more; opaque where the IR has no op', () => {
+  it('reads top_k, an argmax-shaped variadic reduce, case with captures, sort, legacy dot and more; opaque where the IR has no op', () => {
     const { program, report } = importStableHlo(SYNTAX_ZOO);
     expect(report.opaque.map((o) => [o.name, o.line])).toEqual([
       ['chlo.top_k', 4],
-      ['stablehlo.reduce', 8],
       ['stablehlo.reduce_precision', 15],
       ['stablehlo.partition_id', 17],
       ['stablehlo.bitcast_convert', 29],
@@ -319,6 +366,16 @@ describe('importStableHlo on ops it cannot map and on malformed text', () => {
     const [out] = evaluate(program, [x, idx]);
     // out[b, s] = x[b, s, idx[b, s]]
     expect([...out.data]).toEqual([3, 4, 9, 14, 18, 20]);
+  });
+
+  it("JAX's argmax and argmin (a reduce over values and an iota) give JAX's indices, ties to the first", () => {
+    const { program, report } = importStableHlo(ARGMAX);
+    expect(report.opaque).toEqual([]);
+    const x = hostTensor([3, 4], 'f32', [1, 5, 5, 2, 7, 0, 7, -1, 3, 3, 3, 3]);
+    const [amax, amin] = evaluate(program, [x]);
+    // what JAX printed for the same input
+    expect([...amax.data]).toEqual([1, 0, 0]);
+    expect([...amin.data]).toEqual([0, 1, 2, 1]);
   });
 
   it('a missing type gives line, column and what was expected', () => {

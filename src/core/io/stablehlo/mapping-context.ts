@@ -43,6 +43,8 @@ export class MappingContext {
   readonly annotations: FoundAnnotation[] = [];
   /** Scalar constants by value id (for trip counts). */
   readonly scalarConstants = new Map<ValueId, number>();
+  /** Iotas by value id: their dimension (argmax's index operand). */
+  readonly iotaDims = new Map<ValueId, number>();
   readonly tripCountsAssumed: string[] = [];
   /** Sharding constraints seen so far (their index in the report). */
   constraintCount = 0;

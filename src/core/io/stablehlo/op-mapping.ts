@@ -73,11 +73,10 @@ export function mapSimpleOp(cx: MappingContext, op: OpAst, env: Env): Value[] {
       return constantOp(cx, op);
     case 'iota': {
       const t = out();
-      return b.op('iota', [], {
-        shape: t.shape,
-        dtype: t.dtype,
-        dimension: attrNum(cx.attr(op, 'dim', 'iota_dimension')) ?? 0,
-      });
+      const dimension = attrNum(cx.attr(op, 'dim', 'iota_dimension')) ?? 0;
+      const r = b.op('iota', [], { shape: t.shape, dtype: t.dtype, dimension });
+      cx.iotaDims.set(r[0].id, dimension);
+      return r;
     }
     case 'broadcast_in_dim':
       return b.op('broadcast_in_dim', xs(), {
