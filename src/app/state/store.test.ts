@@ -18,7 +18,11 @@ beforeEach(() => {
     inspect: () => Promise.reject(new Error('no inspect in this test')),
     value: (id) =>
       Promise.resolve(
-        id === 7 ? { id, name: 'layers/0/mlp/wi', scope: 'layers/0/mlp', shape: [8, 32] } : null,
+        id === 7
+          ? { id, name: 'layers/0/mlp/wi', scope: 'layers/0/mlp', shape: [8, 32] }
+          : id === 8
+            ? { id, name: '', scope: 'layers/0/mlp', shape: [8, 32] }
+            : null,
       ),
   });
 });
@@ -111,11 +115,26 @@ describe('workbench store', () => {
       tactic: 'tile',
       axis: 'model',
       dim: 1,
-      select: { name: '^layers/0/mlp/wi$' },
+      select: { name: '^layers/0/mlp/wi$', scope: '^layers/0/mlp$' },
     });
     st().dropTactic({ tactic: 'replicate', value: 99 });
     await st().resolveDrop('data');
     expect(st().workspace.schedule).toHaveLength(2);
     expect(st().messages.at(-1)?.text).toMatch(/value %99 is not in the current program/);
+    // an unnamed value, or a tile dropped on a whole group, is refused with a reason
+    st().dropTactic({ tactic: 'tile', value: 8 });
+    await st().resolveDrop('data');
+    expect(st().messages.at(-1)?.text).toMatch(/%8 has no name/);
+    st().dropTactic({ tactic: 'tile', scope: 'layers/0' });
+    await st().resolveDrop('data');
+    expect(st().messages.at(-1)?.text).toMatch(/drop it on an op or value/);
+    // replicate on a group keeps that subgraph whole
+    st().dropTactic({ tactic: 'replicate', scope: 'g:forward:layers/0' });
+    await st().resolveDrop('data');
+    expect(st().workspace.schedule.at(-1)).toEqual({
+      tactic: 'replicate',
+      axis: 'data',
+      select: { scope: '^layers/0(/|$)' },
+    });
   });
 });

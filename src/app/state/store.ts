@@ -210,9 +210,11 @@ export function meshAxes(mesh: string): string[] {
     .filter((a) => a.length > 0);
 }
 
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** A regular expression matching a scope path and everything under it. */
 export function scopePattern(scope: string): string {
-  return `^${scope.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(/|$)`;
+  return `^${escapeRegex(scope)}(/|$)`;
 }
 
 function sameEngineInput(a: Workspace, b: Workspace): boolean {
@@ -236,8 +238,14 @@ export async function stepForDrop(
     if (drop.value !== undefined) {
       const v = await valueOf(drop.value);
       if (!v) throw new Error(`value %${drop.value} is not in the current program`);
-      select = { name: `^${v.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$` };
-    }
+      // an unnamed value cannot be selected alone: '^$' would match every unnamed value
+      if (!v.name)
+        throw new Error(
+          `value %${v.id} has no name, and tile/replicate select values by name; drop it on a named value`,
+        );
+      select = { name: `^${escapeRegex(v.name)}$`, scope: `^${escapeRegex(v.scope)}$` };
+    } else if (drop.tactic === 'tile')
+      throw new Error('tile splits one value: drop it on an op or value of the graph');
     if (drop.tactic === 'replicate') return { tactic: 'replicate', axis, select };
     return { tactic: 'tile', axis, dim: drop.dim ?? 0, select };
   }
