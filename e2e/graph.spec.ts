@@ -46,6 +46,8 @@ test('expanding a group shows its children, collapsing hides them', async ({ pag
   await expect(node(page, 'g:forward:layers/1/attn')).toBeVisible();
   await expect(node(page, 'g:forward:layers/1/mlp')).toBeVisible();
   await page.screenshot({ path: 'e2e/screenshots/graph-expanded.png' });
+  // back to the whole picture (the opened layer filled the view), then close the stack
+  await page.locator('.graph-view .react-flow__controls-fitview').click();
   await node(page, 'g:forward:layers').getByTestId('group-toggle').click();
   await expect(node(page, 'g:forward:layers/0')).toHaveCount(0);
 });
@@ -178,5 +180,31 @@ test('measure: load to an interactive graph of gpt3-175b', async ({ page }) => {
     });
     console.log(`gpt3-175b load → interactive graph, run ${k + 1}: ${JSON.stringify(f)}`);
   }
+  // a big picture: a search for 'attn' opens the layers of every phase, up to the node cap
+  await page.evaluate(() => {
+    const w = window as unknown as { __longest: number; __tasks: string[] };
+    w.__longest = 0;
+    w.__tasks = [];
+    performance.mark('search-start');
+  });
+  const before = await page.getByTestId('graph-view').getAttribute('data-nodes');
+  await page.getByTestId('graph-search').fill('attn');
+  await page.getByTestId('graph-search').press('Enter');
+  await expect(page.getByTestId('graph-view')).not.toHaveAttribute('data-nodes', before!);
+  await page.waitForTimeout(500);
+  const redraw = await page.evaluate(() => {
+    const w = window as unknown as { __longest: number; __tasks: string[] };
+    const view = document.querySelector('[data-testid="graph-view"]')!;
+    const start = performance.getEntriesByName('search-start')[0].startTime;
+    const drawn = performance.getEntriesByName('graph-drawn');
+    return {
+      ms: Math.round(drawn[drawn.length - 1].startTime - start),
+      nodes: Number(view.getAttribute('data-nodes')),
+      layoutMs: Number(view.getAttribute('data-layout-ms')),
+      longestTaskMs: Math.round(w.__longest),
+      tasks: w.__tasks.join(' '),
+    };
+  });
+  console.log(`gpt3-175b: search 'attn': ${JSON.stringify(redraw)}`);
   await page.screenshot({ path: 'e2e/screenshots/graph-gpt3.png' });
 });

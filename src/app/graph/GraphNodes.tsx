@@ -2,6 +2,7 @@
 // and the summary of the ops an open group leaves out. Colours: a band per dim in the colour of
 // the axes splitting it; phases by tint and border style (see the legend).
 import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
+import { memo } from 'react';
 import { axisColor } from '../../core/view/axis-colors.ts';
 import type { GraphNode } from '../../core/view/types.ts';
 import { formatBytes, formatFlops, formatInt } from '../format.ts';
@@ -194,4 +195,8 @@ export function MoreNodeView({ data }: NodeProps<FlowNode>) {
 }
 
 // own names: React Flow has a built-in 'group' type
-export const NODE_TYPES = { sgroup: GroupNodeView, sop: OpNodeView, smore: MoreNodeView };
+export const NODE_TYPES = {
+  sgroup: memo(GroupNodeView),
+  sop: memo(OpNodeView),
+  smore: memo(MoreNodeView),
+};

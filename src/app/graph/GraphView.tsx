@@ -91,8 +91,49 @@ function useDrawnGraph() {
   return { drawn, error, hasRun: !!run };
 }
 
+/** Nodes added to the picture per frame: a few hundred at once would block the page. */
+const CHUNK = 60;
+
+/**
+ * Which nodes of a drawing are on screen: those already on screen before it (an expand keeps
+ * the rest of the picture), then the new ones a chunk per animation frame in the view's order
+ * (parents before children), so no frame renders hundreds of nodes.
+ */
+function useProgressive(drawn: Drawn | null) {
+  const onScreen = useRef<ReadonlySet<string>>(new Set());
+  const [prog, setProg] = useState<{
+    drawn: Drawn | null;
+    limit: number;
+    keep: ReadonlySet<string>;
+  }>({ drawn: null, limit: 0, keep: new Set() });
+  let cur = prog;
+  if (prog.drawn !== drawn) {
+    cur = { drawn, limit: CHUNK, keep: onScreen.current };
+    setProg(cur);
+  }
+  const total = drawn?.view.nodes.length ?? 0;
+  const complete = !!drawn && cur.limit >= total;
+  const shown = useMemo(() => {
+    const ids = new Set<string>();
+    drawn?.view.nodes.forEach((n, i) => {
+      if (i < cur.limit || cur.keep.has(n.id)) ids.add(n.id);
+    });
+    return ids;
+  }, [drawn, cur.limit, cur.keep]);
+  useEffect(() => {
+    onScreen.current = shown;
+    if (!drawn || complete) return;
+    const id = requestAnimationFrame(() =>
+      setProg((p) => (p.drawn === drawn ? { ...p, limit: p.limit + CHUNK } : p)),
+    );
+    return () => cancelAnimationFrame(id);
+  }, [shown, drawn, complete]);
+  return { shown, complete };
+}
+
 function GraphCanvas() {
   const { drawn, error, hasRun } = useDrawnGraph();
+  const { shown, complete } = useProgressive(drawn);
   const selected = useWorkbench((s) => s.workspace.view.selected);
   const flow = useReactFlow();
   const firstFit = useRef(true);
@@ -100,29 +141,45 @@ function GraphCanvas() {
   // the drawn graph belongs to the previous run while the worker recomputes
   const stale = useWorkbench((s) => s.result.stale);
 
-  const nodes: FlowNode[] = useMemo(() => {
+  // one FlowNode object per node and selection state, reused while they stay the same: React
+  // Flow skips the nodes whose object did not change, so adding a chunk or moving the selection
+  // re-renders only what changed
+  const flowNodes = useRef(new Map<string, FlowNode>());
+  const allNodes: FlowNode[] = useMemo(() => {
     if (!drawn) return [];
     const { view, boxes } = drawn;
-    return view.nodes.map((n) => {
+    const before = flowNodes.current;
+    const now = new Map<string, FlowNode>();
+    const out = view.nodes.map((n) => {
+      const sel = isSelected(n, selected);
+      const old = before.get(n.id);
       const b = boxes[n.id] ?? { x: 0, y: 0, width: 100, height: 40 };
-      return {
-        id: n.id,
-        type: n.kind === 'group' ? 'sgroup' : n.kind === 'op' ? 'sop' : 'smore',
-        position: { x: b.x, y: b.y },
-        ...(n.parent ? { parentId: n.parent } : {}),
-        data: { node: n, axes: view.axes, selected: isSelected(n, selected) },
-        style: { width: b.width, height: b.height },
-        width: b.width,
-        height: b.height,
-        draggable: false,
-        connectable: false,
-        // containers sit under their children
-        zIndex: n.expanded ? 0 : 1,
-      };
+      const f: FlowNode =
+        old && old.data.node === n && old.data.selected === sel && old.position.x === b.x
+          ? old
+          : {
+              id: n.id,
+              type: n.kind === 'group' ? 'sgroup' : n.kind === 'op' ? 'sop' : 'smore',
+              position: { x: b.x, y: b.y },
+              ...(n.parent ? { parentId: n.parent } : {}),
+              data: { node: n, axes: view.axes, selected: sel },
+              style: { width: b.width, height: b.height },
+              width: b.width,
+              height: b.height,
+              draggable: false,
+              connectable: false,
+              // containers sit under their children
+              zIndex: n.expanded ? 0 : 1,
+            };
+      now.set(n.id, f);
+      return f;
     });
+    flowNodes.current = now;
+    return out;
   }, [drawn, selected]);
+  const nodes = useMemo(() => allNodes.filter((n) => shown.has(n.id)), [allNodes, shown]);
 
-  const edges: Edge[] = useMemo(() => {
+  const allEdges: Edge[] = useMemo(() => {
     if (!drawn) return [];
     const phase = new Map(drawn.view.nodes.map((n) => [n.id, n.phase]));
     return drawn.view.edges.map((e) => {
@@ -146,6 +203,10 @@ function GraphCanvas() {
       };
     });
   }, [drawn]);
+  const edges = useMemo(
+    () => allEdges.filter((e) => shown.has(e.source) && shown.has(e.target)),
+    [allEdges, shown],
+  );
 
   const edgeById = useMemo(() => new Map((drawn?.view.edges ?? []).map((e) => [e.id, e])), [drawn]);
 
@@ -154,7 +215,7 @@ function GraphCanvas() {
   const search = useWorkbench((s) => s.workspace.view.search);
   const shownExpanded = useRef<ReadonlySet<string>>(new Set());
   useEffect(() => {
-    if (!drawn) return;
+    if (!drawn || !complete) return;
     const open = new Set(drawn.view.nodes.filter((n) => n.expanded).map((n) => n.id));
     const opened = [...open].filter((id) => !shownExpanded.current.has(id));
     shownExpanded.current = open;
@@ -180,14 +241,14 @@ function GraphCanvas() {
           }),
       );
     performance.mark('graph-drawn');
-  }, [drawn, flow, search]);
+  }, [drawn, complete, flow, search]);
 
   return (
     <section
       className={`graph-view${drop.over ? ' drop-over' : ''}${stale && drawn ? ' stale' : ''}`}
       data-stale={stale ? 'true' : 'false'}
       data-testid="graph-view"
-      data-ready={drawn ? 'true' : 'false'}
+      data-ready={drawn && complete ? 'true' : 'false'}
       data-nodes={drawn?.view.nodes.length ?? 0}
       data-layout-ms={drawn ? Math.round(drawn.ms) : ''}
       {...drop.props}
