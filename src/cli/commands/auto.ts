@@ -76,7 +76,7 @@ export const autoCommand = defineCommand({
   },
   examples: [
     'shardlab auto --model gpt2-medium --mesh data=4,model=2 --topology model=nvlink,data=ib',
-    'shardlab auto --model gpt3-175b --mesh data=8,model=8,fsdp=4 --time-limit 20 --json',
+    'shardlab auto --model gpt3-175b:batch=64,remat=full --mesh data=8,fsdp=4,model=8 --time-limit 20 --json',
     'shardlab auto --model gpt2-small --mesh data=4,model=2 --schedule "BP(data)" --axes model',
   ],
   run({ options }, io) {

@@ -67,9 +67,9 @@ export function autoPartition(
     const method = options.method ?? 'mcts';
     if (method === 'exhaustive') runExhaustive(run);
     else {
-      // a greedy pass first (a tenth of the budget at most under MCTS), then MCTS; a fifth of
-      // the budget is kept for polishing the best plan
-      run.share = method === 'mcts' ? 0.1 : 0.8;
+      // a greedy pass first (half the budget at most; it ends on its own after about the sum
+      // of the stages' moves), then MCTS; a fifth of the budget is kept for polishing
+      run.share = method === 'mcts' ? 0.5 : 0.8;
       runGreedy(run);
       if (method === 'mcts') {
         run.share = 0.8;
