@@ -47,3 +47,19 @@ describe('GSPMD strings as JAX prints them for a PartitionSpec', () => {
     expect(parseGspmd('{manual}').unsupported).toBe('manual');
   });
 });
+
+describe('GSPMD strings from untrusted files', () => {
+  it('refuses to expand absurd tile assignments instead of allocating them', () => {
+    expect(parseGspmd('{devices=[1000000000,2]<=[2000000000]}').unsupported).toBe(
+      'more than 1048576 tiles',
+    );
+    expect(specFromGspmd('{devices=[2,1]<=[2000000000]T(0)}', 2, DM)).toBeUndefined();
+  });
+
+  it('gives up at once on a placement search too large to answer', () => {
+    const wide = { axes: Array.from({ length: 8 }, (_, i) => ({ name: `a${i}`, size: 2 })) };
+    expect(
+      specFromGspmd('{devices=[2,1,1,1,1,1,1,1,128]<=[256] last_tile_dim_replicate}', 8, wide),
+    ).toBeUndefined();
+  });
+});

@@ -51,6 +51,10 @@ function iotaText(sizes: readonly number[], perm: readonly number[]): string {
   return `<=[${dims.join(',')}]T(${p.join(',')})`;
 }
 
+/** Larger tile assignments are not expanded (a bad string must not allocate without bound). */
+const MAX_DEVICES = 1 << 20;
+const MAX_PLACEMENTS = 20000;
+
 /** A parsed GSPMD string: tile dims (with the trailing replicated dim, if any) and devices. */
 export interface GspmdTiles {
   readonly replicated: boolean;
@@ -91,8 +95,25 @@ export function parseGspmd(text: string): GspmdTiles {
       .map(Number);
   const tile = nums(m[1]);
   let devices: number[];
+  const tooMany = (xs: readonly number[]) => xs.reduce((a, b) => a * b, 1) > MAX_DEVICES;
+  if (tooMany(tile))
+    return {
+      replicated: true,
+      tile: [],
+      devices: [],
+      lastReplicate: false,
+      unsupported: `more than ${MAX_DEVICES} tiles`,
+    };
   if (m[2].startsWith('<=')) {
     const reshape = nums(m[3]);
+    if (tooMany(reshape))
+      return {
+        replicated: true,
+        tile: [],
+        devices: [],
+        lastReplicate: false,
+        unsupported: `more than ${MAX_DEVICES} devices`,
+      };
     const perm = m[4] !== undefined ? nums(m[4]) : reshape.map((_, i) => i);
     devices = iotaDevices(reshape, perm);
   } else devices = nums(m[2]);
@@ -156,10 +177,12 @@ function sameTiles(a: GspmdTiles, b: GspmdTiles): boolean {
  */
 export function specFromGspmd(text: string, rank: number, mesh: MeshAxes): Spec | undefined {
   const target = parseGspmd(text);
-  if (target.unsupported && !target.replicated) return undefined;
+  // one device holding everything reads as replicated; any other unsupported form has no spec
+  if (target.unsupported && !target.unsupported.startsWith('maximal')) return undefined;
   if (target.replicated) return Array.from({ length: rank }, () => []);
   const axes = mesh.axes.filter((a) => a.size > 1).map((a) => a.name);
-  if (axes.length > 6) return undefined;
+  // the search tries (rank + 1)^axes placements: keep it small enough to answer at once
+  if ((rank + 1) ** axes.length > MAX_PLACEMENTS) return undefined;
   let found: Spec | undefined;
   const place = (k: number, spec: string[][]): void => {
     if (found) return;
