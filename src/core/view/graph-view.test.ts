@@ -176,6 +176,18 @@ describe('the scope tree of gpt2-small', () => {
   });
 });
 
+describe('a forward-only program', () => {
+  it('has no phase containers: its groups sit at the top', () => {
+    const c = context(SMALL + ',train=false', 'data=2', 'BP(data)');
+    const v = buildGraphView(c, { expanded: ['g:forward:layers'] });
+    expect(v.phases).toEqual(['forward']);
+    const top = v.nodes.filter((n) => n.parent === '').map((n) => n.label);
+    expect(top).toEqual(['embed', 'layers', 'final_norm', 'lm_head', 'loss']);
+    expect(v.nodes.filter((n) => n.parent === 'g:forward:layers')).toHaveLength(4);
+    expect(v.totalOps).toBe(programStats(c.program).ops);
+  });
+});
+
 describe('the cap on drawn nodes', () => {
   it('keeps a 96-layer gpt3-175b training step under the cap with every group asked open', () => {
     const program = buildModel(parseModelSpec('gpt3-175b'));
