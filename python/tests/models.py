@@ -92,7 +92,9 @@ def _attention(x: jax.Array, p: dict[str, jax.Array], heads: int) -> jax.Array:
     return out @ p["wo"]
 
 
-def transformer(batch: int = 8, seq: int = 16, d: int = 32, heads: int = 4, f: int = 64, vocab: int = 64, layers: int = 2) -> Model:
+def transformer(batch: int = 8, seq: int = 16, d: int = 32, heads: int = 4, f: int = 64, vocab: int = 64, layers: int = 2, take: bool = False) -> Model:
+    """`take`: the loss picks the targets' log-probabilities with `take_along_axis` instead of a
+    one-hot product (the two usual spellings of cross-entropy)."""
     keys = iter(jax.random.split(jax.random.key(2), 8 * layers + 8))
     ln = lambda: {"scale": jnp.ones((d,), jnp.float32), "bias": jnp.zeros((d,), jnp.float32)}  # noqa: E731
     params: dict[str, Any] = {
@@ -126,9 +128,10 @@ def transformer(batch: int = 8, seq: int = 16, d: int = 32, heads: int = 4, f: i
         with jax.named_scope("head"):
             logits = _layer_norm(x, params["ln_f"]) @ params["embed"].T
         with jax.named_scope("loss"):
-            # softmax cross-entropy against one-hot targets (as optax.softmax_cross_entropy);
-            # the take_along_axis spelling is test_conformance.py::test_import_take_along_axis
             logp = jax.nn.log_softmax(logits, axis=-1)
+            if take:  # lowers to a gather with batching dims
+                return -jnp.mean(jnp.take_along_axis(logp, targets[..., None], axis=-1))
+            # softmax cross-entropy against one-hot targets, as optax.softmax_cross_entropy
             return -jnp.mean(jnp.sum(logp * jax.nn.one_hot(targets, vocab), axis=-1))
 
     def train_step(params: Any, opt_state: Any, batch: dict[str, jax.Array]) -> tuple[Any, Any, jax.Array]:
@@ -145,11 +148,12 @@ def transformer(batch: int = 8, seq: int = 16, d: int = 32, heads: int = 4, f: i
 
     per_layer = 4 * d * d + 2 * d * f + 4 * d
     count = vocab * d + seq * d + 2 * d + layers * per_layer
-    desc = f"transformer training step (Adam), {layers} layers, batch {batch}×{seq}, d {d}, {heads} heads, MLP {f}, vocab {vocab}"
+    desc = f"transformer training step (Adam), {layers} layers, batch {batch}×{seq}, d {d}, {heads} heads, MLP {f}, vocab {vocab}, tied embeddings"
+    desc += ", cross-entropy by take_along_axis" if take else ", cross-entropy against one-hot targets"
     # Adam divides each gradient by its own magnitude: a gradient entry that cancels to near
     # zero (|g| within a few hundred eps) keeps the reduction-order noise of the sharded sum in
     # its update, up to a fraction of the step lr = 1e-3. 1e-5 = 1% of one step.
-    return Model("transformer", train_step, (params, opt_state, {"tokens": tokens, "targets": targets}), count, desc, atol=1e-5)
+    return Model("transformer-take" if take else "transformer", train_step, (params, opt_state, {"tokens": tokens, "targets": targets}), count, desc, atol=1e-5)
 
 
 # --------------------------------------------------------------------------------------------
@@ -235,4 +239,10 @@ def moe(groups: int = 8, tokens: int = 8, d: int = 16, experts: int = 4, f: int 
     return Model("moe", train_step, (params, x, y), count, f"MoE layer training step (SGD), {groups} groups × {tokens} tokens, d {d}, {experts} experts of {f}, capacity {capacity}, top-1")
 
 
-ALL: dict[str, Callable[[], Model]] = {"mlp": mlp, "transformer": transformer, "cnn": cnn, "moe": moe}
+ALL: dict[str, Callable[[], Model]] = {
+    "mlp": mlp,
+    "transformer": transformer,
+    "transformer-take": lambda: transformer(take=True),
+    "cnn": cnn,
+    "moe": moe,
+}

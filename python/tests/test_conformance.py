@@ -23,9 +23,17 @@ import shardlab_jax
 from shardlab_jax import compare
 from shardlab_jax.hlo import collectives_from_hlo
 
+# A shardlab bug this suite found: reported, and expected to fail until it is fixed.
+TAKE_BUG = (
+    "shardlab bug: BP does not carry the batch sharding through the gather that take_along_axis "
+    "lowers to (imported as a plain gather over explicit batch indices): shardlab all-gathers the "
+    "log-probabilities f32[8×16×64] over data before the gather and reduce-scatters their gradient "
+    "twice (f32[1×16×64]); XLA gathers locally with no collective"
+)
+
 # (model, mesh, schedule, label, standard): standard strategies (BP, MP, BP+MP) must match XLA
 # exactly after the normalisation; the others report their differences, explained in NOTES.
-CASES = [
+CASES: list = [
     ("mlp", "data=8", "BP(data)", "BP", True),
     ("mlp", "data=4,model=2", "MP(model)", "MP", True),
     ("mlp", "data=4,model=2", "BP(data),MP(model)", "BP+MP", True),
@@ -36,6 +44,10 @@ CASES = [
     ("transformer", "data=4,model=2", "BP(data),MP(model)", "BP+MP", True),
     ("transformer", "data=8", "BP(data),Z3(data)", "BP+Z3", False),
     ("transformer", "data=4,fsdp=2", "BP(data),Z3(fsdp)", "FSDP", False),
+    pytest.param(
+        "transformer-take", "data=8", "BP(data)", "BP", True,
+        marks=pytest.mark.xfail(reason=TAKE_BUG),
+    ),
     ("cnn", "data=8", "BP(data)", "BP", True),
     ("cnn", "data=8", "BP(data),Z3(data)", "BP+Z3", False),
     ("cnn", "data=4,fsdp=2", "BP(data),Z3(fsdp)", "FSDP", False),
@@ -44,6 +56,11 @@ CASES = [
     ("moe", "data=4,model=2", "EP(data),BP(data),MP(model)", "EP+MP", False),
 ]
 report.EXPECTED_CASES[0] = len(CASES)
+
+
+def _case_id(case: object) -> str:
+    values = getattr(case, "values", case)  # a pytest.param or a plain tuple
+    return f"{values[0]}-{values[3]}"
 
 # Hand-written explanations of the differences each case shows, after reading both programs.
 # The strategy JSON carries in/out shardings plus the gradients ZeRO pins; `apply` passes the
@@ -96,6 +113,9 @@ NOTES: dict[tuple[str, str], str] = {
         "reproducing EP in XLA needs the strategy to pin the expert activations, which the export does "
         "not do yet. Not a shardlab lowering bug; a gap in the strategy export."
     ),
+    ("transformer-take", "BP"): "**Shardlab bug** (this case is marked xfail until it is fixed): "
+    + TAKE_BUG[len("shardlab bug: ") :]
+    + ". The one-hot spelling of the same loss (the `transformer` rows) matches.",
     ("moe", "EP+MP"): "As for EP: XLA gathers the expert weights (now split on f over model) instead of "
     "the all-to-alls shardlab plans; the model-axis all-reduces of the expert outputs match.",
 }
@@ -135,7 +155,7 @@ def test_import_counts_parameters(name: str, imported) -> None:
 
 
 @pytest.mark.filterwarnings("ignore::shardlab_jax.StrategyWarning")  # the pins are discussed in NOTES
-@pytest.mark.parametrize(("name", "mesh", "schedule", "label", "standard"), CASES, ids=[f"{c[0]}-{c[3]}" for c in CASES])
+@pytest.mark.parametrize(("name", "mesh", "schedule", "label", "standard"), CASES, ids=[_case_id(c) for c in CASES])
 def test_conformance(name: str, mesh: str, schedule: str, label: str, standard: bool, imported, tmp_path: Path) -> None:
     m, path, reference = imported[name]
     result = report.CaseResult(name, mesh, schedule, label, standard, note=NOTES.get((name, label), ""))
