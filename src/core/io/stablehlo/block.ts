@@ -39,8 +39,16 @@ export function mapBlock(
   return [];
 }
 
+/** Inlining can multiply ops (a function calling another twice, nested): a bound, not a hang. */
+export const MAX_OPS = 5_000_000;
+
 function mapOneOp(cx: MappingContext, op: OpAst, env: Env, scope: string): Value[] {
-  cx.opCount++;
+  if (++cx.opCount > MAX_OPS)
+    cx.fail(
+      op,
+      `more than ${MAX_OPS.toLocaleString('en-US')} ops after inlining calls`,
+      'a smaller program',
+    );
   const phase = cx.b.phase;
   try {
     return mapControlOp(cx, op, env, scope) ?? mapSimpleOp(cx, op, env);

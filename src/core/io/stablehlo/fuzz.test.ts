@@ -112,6 +112,21 @@ describe('the importer never throws anything but StableHloParseError, and never 
     );
   });
 
+  it('a call bomb (each function calls the next twice) is refused before it is built', () => {
+    const funcs = Array.from(
+      { length: 30 },
+      (_, i) =>
+        `  func.func private @f${i}(%a: tensor<f32>) -> tensor<f32> {\n` +
+        (i === 29
+          ? '    %0 = stablehlo.negate %a : tensor<f32>\n    return %0 : tensor<f32>\n  }'
+          : `    %0 = call @f${i + 1}(%a) : (tensor<f32>) -> tensor<f32>\n    %1 = call @f${i + 1}(%0) : (tensor<f32>) -> tensor<f32>\n    return %1 : tensor<f32>\n  }`),
+    );
+    const text = `module {\n  func.func public @main(%x: tensor<f32>) -> tensor<f32> {\n    %0 = call @f0(%x) : (tensor<f32>) -> tensor<f32>\n    return %0 : tensor<f32>\n  }\n${funcs.join('\n')}\n}\n`;
+    expect(() => importStableHlo(text)).toThrow(
+      /@main has 2\.68e\+9 ops once its calls are inlined, more than 5,000,000/,
+    );
+  });
+
   it('deep nesting is refused with a message, not a stack overflow', () => {
     const deep = `module { func.func @main() { %0 = "x.y"() {a = ${'['.repeat(100000)}`;
     expect(importOrTypedError(deep)).toBe('error');

@@ -1,9 +1,9 @@
 import { ProgramBuilder } from '../../ir/builder.ts';
 import type { InputRole, Op, Program, Value } from '../../ir/program.ts';
 import { shapeEqual, typeEqual } from '../../ir/shape.ts';
-import type { AttrValue, FuncAst, ModuleAst } from './ast.ts';
+import type { AttrValue, FuncAst, ModuleAst, RegionAst } from './ast.ts';
 import { attrNum, attrStr } from './attrs.ts';
-import { mapBlock } from './block.ts';
+import { MAX_OPS, mapBlock } from './block.ts';
 import { StableHloParseError, parseErrorAt } from './errors.ts';
 import { LocationResolver } from './locations.ts';
 import {
@@ -140,6 +140,14 @@ function importModule(text: string, m: ModuleAst, options: ImportOptions): Impor
     infos.push({ index: i, name: v.name, path: paths[i], role, shape: t.shape, dtype: t.dtype });
   });
 
+  const expanded = inlinedOpCount(m, main);
+  if (expanded > MAX_OPS)
+    throw parseErrorAt(
+      text,
+      main.offset,
+      `@${main.name} has ${expanded.toExponential(2)} ops once its calls are inlined, more than ${MAX_OPS.toLocaleString('en-US')}`,
+      'a smaller program',
+    );
   const results = mapBlock(cx, main.body.ops, env, '', undefined);
   b.replaceScope('');
   if (results.length !== main.results.length)
@@ -204,6 +212,33 @@ function importModule(text: string, m: ModuleAst, options: ImportOptions): Impor
       whileTripCountsAssumed: cx.tripCountsAssumed,
     },
   };
+}
+
+/** Ops of a function with every call inlined (memoised per function; a call cycle counts as
+ *  unbounded), so a module whose calls multiply is refused before it is built. */
+function inlinedOpCount(m: ModuleAst, f: FuncAst): number {
+  const byName = new Map(m.funcs.map((g) => [g.name, g]));
+  const memo = new Map<string, number>();
+  const count = (g: FuncAst): number => {
+    const known = memo.get(g.name);
+    if (known !== undefined) return known;
+    memo.set(g.name, Infinity); // cycle guard
+    const visit = (r: RegionAst): number => {
+      let n = 0;
+      for (const op of r.ops) {
+        n += 1;
+        for (const sub of op.regions) n += visit(sub);
+        const callee = op.name === 'func.call' ? op.attrs.get('callee') : undefined;
+        const target = callee?.t === 'symbol' ? byName.get(callee.v) : undefined;
+        if (target) n += count(target);
+      }
+      return n;
+    };
+    const n = visit(g.body);
+    memo.set(g.name, n);
+    return n;
+  };
+  return count(f);
 }
 
 const emptyOp = {
