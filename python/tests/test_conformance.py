@@ -196,17 +196,3 @@ def _run_case(m: models.Model, path: Path, reference: object, result: report.Cas
 
     result.xla_memory = shardlab_jax.peak_memory_bytes(compiled)
     result.shardlab_memory = int(simulate.json()["peakMemoryBytes"])
-
-
-def test_import_take_along_axis(tmp_path: Path) -> None:
-    """Cross-entropy by `take_along_axis`, the other common spelling of the transformer's loss:
-    JAX lowers it to a gather with batching dims, which the importer refused at first
-    ('offset_dims needs 2 entries')."""
-    import jax.numpy as jnp
-
-    def loss(logp: jax.Array, targets: jax.Array) -> jax.Array:
-        return -jnp.mean(jnp.take_along_axis(logp, targets[..., None], axis=-1))
-
-    path = tmp_path / "take.mlir"
-    shardlab_jax.export(loss, jnp.zeros((8, 16, 64)), jnp.zeros((8, 16), jnp.int32), path=path)
-    assert shardlab_json("import", str(path), "--json")["ops"] > 0
