@@ -98,7 +98,31 @@ test('dropping MP on a layer adds a step scoped to it, and the inspector says wh
   await expect(inspector.getByTestId('inspector-why').first()).toContainText('MP(model');
   // the result of a column-split projection: 768 columns over model=2 → 384 per device
   await expect(inspector.getByTestId('inspector-local-shape').first()).toContainText('384');
+  await expect(inspector.getByTestId('inspector-neighbours').first()).toContainText('made by');
   await page.screenshot({ path: 'e2e/screenshots/graph-inspector.png' });
+
+  // a collective picked elsewhere (the timeline, the charts: the store's select) is explained
+  // and its place in the graph highlighted
+  await page.evaluate(() => {
+    const w = window as unknown as {
+      __shardlab: {
+        store: {
+          getState(): {
+            result: { run: { collectives: { index: number; kind: string; phase: string }[] } };
+            select(s: { kind: 'collective'; index: number }): void;
+          };
+        };
+      };
+    };
+    const st = w.__shardlab.store.getState();
+    const c = st.result.run.collectives.find(
+      (x) => x.kind === 'all-reduce' && x.phase === 'forward',
+    )!;
+    st.select({ kind: 'collective', index: c.index });
+  });
+  await expect(inspector.getByTestId('inspector-title')).toContainText('all-reduce over model');
+  await expect(inspector.getByTestId('inspector-collective')).not.toBeEmpty();
+  await expect(page.locator('[data-testid="graph-node"].selected')).toHaveCount(1);
 });
 
 test('a tactic dropped on a phase (the whole program) applies to the whole model', async ({

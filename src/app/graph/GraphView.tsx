@@ -49,12 +49,26 @@ function layoutRequest(v: View): LayoutRequest {
   };
 }
 
-function isSelected(n: GraphNode, sel: Selection | null): boolean {
+function isSelected(n: GraphNode, sel: Selection | null, place: string | null): boolean {
   if (!sel) return false;
   if (sel.kind === 'group') return sel.id === n.id;
   if (sel.kind === 'op') return n.opId === sel.id;
   if (sel.kind === 'value') return n.value === sel.id;
-  return false;
+  return n.id === place;
+}
+
+/**
+ * Where a selected collective (from the timeline or the charts) sits in the drawn graph: the
+ * innermost drawn group of its phase and scope.
+ */
+function collectivePlace(view: View, c: { scope: string; phase: string } | undefined) {
+  if (!c) return null;
+  const ids = new Set(view.nodes.map((n) => n.id));
+  for (let s = c.scope; ; s = s.slice(0, Math.max(0, s.lastIndexOf('/')))) {
+    const id = `g:${c.phase}:${s}`;
+    if (ids.has(id)) return id;
+    if (!s) return null;
+  }
 }
 
 /** Stroke width grows with the log of the bytes: 1 px at 10 KB, 8 px from 1 TB. */
@@ -145,13 +159,21 @@ function GraphCanvas() {
   // Flow skips the nodes whose object did not change, so adding a chunk or moving the selection
   // re-renders only what changed
   const flowNodes = useRef(new Map<string, FlowNode>());
+  const collectives = useWorkbench((s) => s.result.run?.collectives);
   const allNodes: FlowNode[] = useMemo(() => {
     if (!drawn) return [];
     const { view, boxes } = drawn;
+    const place =
+      selected?.kind === 'collective'
+        ? collectivePlace(
+            view,
+            collectives?.find((c) => c.index === selected.index),
+          )
+        : null;
     const before = flowNodes.current;
     const now = new Map<string, FlowNode>();
     const out = view.nodes.map((n) => {
-      const sel = isSelected(n, selected);
+      const sel = isSelected(n, selected, place);
       const old = before.get(n.id);
       const b = boxes[n.id] ?? { x: 0, y: 0, width: 100, height: 40 };
       const f: FlowNode =
@@ -176,7 +198,7 @@ function GraphCanvas() {
     });
     flowNodes.current = now;
     return out;
-  }, [drawn, selected]);
+  }, [drawn, selected, collectives]);
   const nodes = useMemo(() => allNodes.filter((n) => shown.has(n.id)), [allNodes, shown]);
 
   const allEdges: Edge[] = useMemo(() => {

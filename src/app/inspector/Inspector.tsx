@@ -222,6 +222,28 @@ function ValueCard({
           )}
         </dd>
       </dl>
+      {(v.def || (v.users && v.users.length > 0)) && (
+        <p className="insp-links" data-testid="inspector-neighbours">
+          {v.def && (
+            <>
+              made by <OpLink id={v.def.op} text={`${v.def.kind} #${v.def.op}`} />
+              {v.users && v.users.length > 0 && ' · '}
+            </>
+          )}
+          {v.users && v.users.length > 0 && (
+            <>
+              read by{' '}
+              {v.users.map((u, i) => (
+                <span key={u.op}>
+                  {i > 0 && ', '}
+                  <OpLink id={u.op} text={`${u.kind} #${u.op}`} />
+                </span>
+              ))}
+              {(v.userCount ?? 0) > v.users.length && ` and ${v.userCount! - v.users.length} more`}
+            </>
+          )}
+        </p>
+      )}
       {v.why.length > 0 && (
         <ul className="insp-why" data-testid="inspector-why">
           {v.why.map((w, i) => (

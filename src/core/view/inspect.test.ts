@@ -58,6 +58,22 @@ describe('inspecting a value', () => {
   });
 });
 
+describe('the neighbours of a value', () => {
+  it('names the op that makes it and the ops that read it', () => {
+    const wq = valueId('layers/0/attn/wq');
+    const readers = program.main.ops.filter((o) => o.operands.includes(wq));
+    const v = inspect(ctx, { kind: 'value', id: wq }).value!;
+    expect(v.def).toBeUndefined(); // a parameter: no op makes it
+    expect(v.userCount).toBe(readers.length);
+    expect(v.users!.map((u) => u.op)).toEqual(readers.map((o) => o.id).slice(0, 8));
+    const made = readers[0].results[0];
+    expect(inspect(ctx, { kind: 'value', id: made }).value!.def).toMatchObject({
+      op: readers[0].id,
+      kind: readers[0].kind,
+    });
+  });
+});
+
 describe('inspecting an op', () => {
   const qProj = program.main.ops.find(
     (o) =>

@@ -23,6 +23,7 @@ import type {
   ConflictInspection,
   InspectTarget,
   Inspection,
+  OpRef,
   ValueInspection,
 } from './types.ts';
 
@@ -192,7 +193,26 @@ function inspectValue(ctx: ViewContext, tree: ScopeTree, id: ValueId): ValueInsp
     partial: s.partial,
     replicated: s.replicated,
     why,
+    ...neighbours(ctx, tree, id),
   };
+}
+
+/** Ops listed as a value's readers at most. */
+const USERS_LIMIT = 8;
+
+function opRef(op: Op): OpRef {
+  return { op: op.id, kind: op.kind, scope: op.scope, phase: op.phase };
+}
+
+/** The value's producer and readers among the top-level ops (links in the inspector). */
+function neighbours(ctx: ViewContext, tree: ScopeTree, id: ValueId) {
+  const ops = ctx.program.main.ops;
+  const d = id < tree.valueDef.length ? tree.valueDef[id] : -1;
+  // an op reading the value twice (x·x) is one reader
+  const readers = new Set<number>();
+  for (let u = tree.useStart[id]; u < tree.useStart[id + 1]; u++) readers.add(tree.useOps[u]);
+  const users = [...readers].slice(0, USERS_LIMIT).map((i) => opRef(ops[i]));
+  return { ...(d >= 0 ? { def: opRef(ops[d]) } : {}), users, userCount: readers.size };
 }
 
 /** The per-device shape of the SPMD program's value standing for a global one, where it has one. */

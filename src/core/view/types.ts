@@ -113,6 +113,18 @@ export interface ValueInspection {
   readonly partial: readonly string[];
   readonly replicated: readonly string[];
   readonly why: readonly AxisWhy[];
+  /** The op that makes it (top-level ops only) and the first few that read it. */
+  readonly def?: OpRef;
+  readonly users?: readonly OpRef[];
+  /** How many top-level ops read it in all. */
+  readonly userCount?: number;
+}
+
+export interface OpRef {
+  readonly op: OpId;
+  readonly kind: string;
+  readonly scope: string;
+  readonly phase: Phase;
 }
 
 export interface CollectiveInspection {
