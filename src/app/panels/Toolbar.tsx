@@ -1,6 +1,7 @@
 // The header: the run's status (progress, stale, cancel), undo/redo, share, strategy export and
 // import, the Perfetto trace, help.
 import { useRef, useState } from 'react';
+import { MAX_LINK_CHARS } from '../../core/io/share-link.ts';
 import { scheduleFromJson, scheduleToJson } from '../../core/tactics/schedule.ts';
 import type { Progress } from '../../worker/protocol.ts';
 import { cancelRun, engineClient, recompute } from '../state/engine-link.ts';
@@ -32,6 +33,14 @@ export function Toolbar(props: { onHelp(): void }) {
 
   const share = () => {
     const url = shareUrl(useWorkbench.getState().workspace, location.href);
+    const chars = url.length - url.indexOf('#s=') - 3;
+    if (chars > MAX_LINK_CHARS) {
+      // a link this long would be refused when opened: say so now
+      say(
+        `This workspace needs ${chars} characters in a link, more than the ${MAX_LINK_CHARS} a link may hold (an imported file is large): export the strategy instead.`,
+      );
+      return;
+    }
     setLink(url);
     void navigator.clipboard?.writeText(url).catch(() => undefined);
   };
