@@ -5,7 +5,9 @@ device. The comparison is a multiset match after this normalisation (each rule i
 XLA does that moves the same bytes over the same devices):
 
   N1 combined collectives are split: XLA's all-reduce combiner merges independent all-reduces
-     into one tuple-shaped instruction; each operand counts as one collective.
+     into one tuple-shaped instruction; each operand counts as one collective. A tuple-form
+     all-to-all (no `dimensions`: operand i goes to the i-th device of the group) is one
+     all-to-all of the operands concatenated along their first dim.
   N2 async pairs count once: `all-reduce-start`/`-done` is one collective (the `-done` is never
      read).
   N3 axes of an all-reduce are a set: XLA's replica groups list the devices in any order;
@@ -96,8 +98,15 @@ def xla_entries(cols: Sequence[Collective], mesh_names: Sequence[str], mesh_size
             continue
         if not axes:
             continue
+        axes = _axes(col.kind, axes, mesh_names)
+        if col.kind == "all-to-all" and len(col.shapes) > 1 and not col.dimensions:
+            # tuple form: operand i goes to the i-th device of the group, so the operands are
+            # the blocks of one all-to-all over their concatenation (not combined collectives)
+            first, rest = sum(s[0] for s in col.shapes), col.shapes[0][1:]
+            entries.append(Entry(col.kind, axes, (first, *rest), col.dtypes[0]))
+            continue
         for shape, dtype in zip(col.shapes, col.dtypes):
-            entries.append(Entry(col.kind, _axes(col.kind, axes, mesh_names), tuple(shape), dtype))
+            entries.append(Entry(col.kind, axes, tuple(shape), dtype))
     return entries, unmapped
 
 

@@ -61,3 +61,10 @@ def test_a_repeated_gather_is_classified():
     ag = Entry("all-gather", ("data",), (32, 32), "f32")
     result = compare([ag], [ag, ag])
     assert [d.category for d in result.differences] == ["repeat"]
+
+
+def test_tuple_all_to_all_is_one_collective():
+    # 4 blocks of [1,4,16], block i to the i-th device of the data group: one [4,4,16] all-to-all
+    hlo = "  %a2a = (f32[1,4,16]{2,1,0}, f32[1,4,16]{2,1,0}, f32[1,4,16]{2,1,0}, f32[1,4,16]{2,1,0}) all-to-all(%a, %b, %c, %d), channel_id=1, replica_groups={{0,2,4,6},{1,3,5,7}}\n"
+    entries, _ = xla_entries(collectives_from_hlo(hlo, 8), NAMES, SIZES)
+    assert entries == [Entry("all-to-all", ("data",), (4, 4, 16), "f32")]

@@ -90,7 +90,7 @@ NOTES: dict[tuple[str, str], str] = {
     "(FSDP frees gathered parameters after use). XLA keeps no gathered `wo` for the backward: it "
     "computes the hidden gradient in `wo`'s stored sharding (hidden dim over data), so it all-gathers "
     "the output gradient over the batch (f32[32×64]) and moves the ReLU mask from batch- to "
-    "hidden-sharding (one all-to-all of 8 blocks of f32[1×4×16]). XLA's choice, legal either way.",
+    "hidden-sharding (one tuple all-to-all of 8 blocks, f32[8×4×16]). XLA's choice, legal either way.",
     ("mlp", "FSDP"): _STORAGE_ONLY,
     ("transformer", "BP+Z3"): _AR_SLICE
     + " **repeat**: shardlab re-gathers the 11 weight matrices for the backward pass (FSDP), XLA keeps "
