@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { hostTensor } from '../../ir/host-tensor.ts';
 import { evaluate } from '../../ir/interpreter.ts';
 import { forEachOpDeep, type Op, type Program } from '../../ir/program.ts';
-import { programStats } from '../../ir/stats.ts';
+import { opFlops, programStats } from '../../ir/stats.ts';
 import { verifyProgram } from '../../ir/verifier.ts';
 import { StableHloParseError } from './errors.ts';
 import { FIXTURES, fixtureRun, fixtureText } from './fixtures.test-util.ts';
@@ -85,6 +85,22 @@ describe('importStableHlo on programs printed by JAX', () => {
     const dotPhases = new Set(all.filter((o) => o.kind === 'dot_general').map((o) => o.phase));
     expect([...dotPhases].sort()).toEqual(['backward', 'forward']);
     expect(all.some((o) => o.phase === 'optimizer' && o.kind === 'sqrt')).toBe(true);
+    // forward matmul FLOPs by hand (B=2, S=4, D=8, H=2, FF=8, V=8): Q, K, V, O projections
+    // 4·2BSD², scores and A·V 2·2BHS²(D/H), MLP 2·2BSD·FF, tied logits 2BSDV
+    const types = (id: number) => program.values[id].type;
+    const forwardDots = all.filter((o) => o.kind === 'dot_general' && o.phase === 'forward');
+    const B = 2,
+      S = 4,
+      D = 8,
+      H = 2,
+      FF = 8,
+      V = 8;
+    expect(forwardDots.reduce((n, o) => n + opFlops(o, types), 0)).toBe(
+      4 * 2 * B * S * D * D +
+        2 * 2 * B * H * S * S * (D / H) +
+        2 * 2 * B * S * D * FF +
+        2 * B * S * D * V,
+    );
     // the embedding lookup and take_along_axis (a batched gather), and their transposes
     expect(all.filter((o) => o.kind === 'gather').length).toBe(2);
     expect(all.filter((o) => o.kind === 'scatter').length).toBe(2);
@@ -106,6 +122,14 @@ describe('importStableHlo on programs printed by JAX', () => {
     const { program } = importFixture('cnn_train');
     expect(programStats(program).params).toBe(3 * 3 * 2 * 4 + 4 + 3 * 3 * 4 * 4 + 4 * 3);
     expect(ops(program).filter((o) => o.kind === 'convolution').length).toBe(5);
+    // forward: conv1 (SAME, 6×6 out, 3×3×2 window, 4 features) and conv2 (stride 2: 3×3 out,
+    // 3×3×4 window, 4 features), batch 2, two FLOPs per multiply-add
+    const types = (id: number) => program.values[id].type;
+    const fwd = ops(program).filter((o) => o.kind === 'convolution' && o.phase === 'forward');
+    expect(fwd.map((o) => opFlops(o, types))).toEqual([
+      2 * (2 * 6 * 6 * 4) * 9 * 2,
+      2 * (2 * 3 * 3 * 4) * 9 * 4,
+    ]);
   });
 
   it('MoE: the expert einsums keep the experts scope (what EP selects)', () => {
