@@ -4,6 +4,7 @@ import { evaluate } from '../../ir/interpreter.ts';
 import { forEachOpDeep, type Op, type Program } from '../../ir/program.ts';
 import { opFlops, programStats } from '../../ir/stats.ts';
 import { verifyProgram } from '../../ir/verifier.ts';
+import { readAnnotations } from '../sharding/annotations.ts';
 import { StableHloParseError } from './errors.ts';
 import { FIXTURES, fixtureRun, fixtureText } from './fixtures.test-util.ts';
 import { importStableHlo } from './import.ts';
@@ -400,6 +401,24 @@ describe('importStableHlo on ops it cannot map and on malformed text', () => {
     // what JAX printed for the same input
     expect([...amax.data]).toEqual([1, 0, 0]);
     expect([...amin.data]).toEqual([0, 1, 2, 1]);
+  });
+
+  it('reads Shardy shardings that went through HLO as frontend-attribute strings', () => {
+    // the form of tt-mlir's xla_sdy_to_sdy tests (research note §1.2); \22 is an escaped quote
+    const text = [
+      'module @m attributes {mhlo.frontend_attributes = {xla.sdy.meshes = "{mesh = #sdy.mesh<[\\22x\\22=2, \\22y\\22=4]>}"}} {',
+      '  func.func @main(%arg0: tensor<8x16xf32> {mhlo.frontend_attributes = {xla.sdy.sharding = "#sdy.sharding<@mesh, [{\\22y\\22}, {\\22x\\22}]>"}, mhlo.sharding = "{devices=[4,2]<=[2,4]T(1,0)}"}) -> tensor<8x16xf32> {',
+      '    return %arg0 : tensor<8x16xf32>',
+      '  }',
+      '}',
+    ].join('\n');
+    const { program, report } = importStableHlo(text);
+    expect(report.meshes.get('mesh')?.axes).toEqual([
+      { name: 'x', size: 2 },
+      { name: 'y', size: 4 },
+    ]);
+    const found = readAnnotations(program, report);
+    expect(found.shardings.map((f) => [f.dialect, f.spec])).toEqual([['sdy', [['y'], ['x']]]]);
   });
 
   it('a missing type gives line, column and what was expected', () => {
