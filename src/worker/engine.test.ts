@@ -227,3 +227,19 @@ describe('slicesByTrack', () => {
     expect([...slices]).toEqual([1, 3, 2, 0, 4]);
   });
 });
+
+describe('EngineSession.prebuild', () => {
+  it('shows a newly built program to the views before its run, then the run replaces it', () => {
+    const s = new EngineSession();
+    const req: RunRequest = { ...base, schedule: [{ tactic: 'BP', axis: 'data' }] };
+    expect(s.prebuild(req)).toBe(true);
+    expect(s.context().schedule.steps).toHaveLength(0);
+    expect(s.graph({ expanded: [] }).nodes.length).toBeGreaterThan(0);
+    expect(s.prebuild(req)).toBe(false); // built already
+    ok(s, req);
+    expect(s.context().schedule.steps).toHaveLength(1);
+    expect(s.context().report).toBeDefined();
+    // a bad model or mesh is left to the run to report
+    expect(s.prebuild({ ...base, model: { kind: 'preset', spec: 'nope' } })).toBe(false);
+  });
+});

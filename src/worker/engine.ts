@@ -82,6 +82,26 @@ export class EngineSession {
   private last: LastRun | null = null;
   /** The last schedule run in full, kept for prefix reuse even when a later run failed. */
   private previous: ScheduleResult | null = null;
+  /** A newly built program without tactics yet, for the views until its run completes. */
+  private early: ViewContext | null = null;
+
+  /**
+   * The build stage alone, when the request's model is not built yet: the program is cached for
+   * the run that follows, and until that run completes the views see it without tactics (the
+   * graph can be drawn while the schedule propagates). False when the program was built already
+   * or the model or mesh is bad (the run reports that).
+   */
+  prebuild(req: RunRequest): boolean {
+    if (this.programs.has(programKey(req))) return false;
+    try {
+      const program = this.program(req);
+      const mesh = parseMesh(req.mesh);
+      this.early = { program, mesh, schedule: applySchedule(program, mesh, []) };
+      return true;
+    } catch {
+      return false;
+    }
+  }
 
   run(req: RunRequest, onProgress?: (p: Progress) => void): RunOutcome {
     try {
@@ -103,6 +123,7 @@ export class EngineSession {
     const t0 = now();
     progress({ stage: 'building' });
     const program = at('model', () => this.program(req));
+    if (this.early && this.early.program !== program) this.early = null;
     const mesh = at('mesh', () => parseMesh(req.mesh));
     const hw: Hardware = at('hardware', () => hardwareByName(req.hardware));
     const topology = at('topology', () =>
@@ -126,6 +147,7 @@ export class EngineSession {
 
     const ctx: ViewContext = { program, mesh, schedule: shown, spmd, report, topology };
     this.last = { req, program, mesh, topology, full, ctx, spmd };
+    this.early = null;
     const stats = programStats(program);
     return {
       model: {
@@ -165,7 +187,7 @@ export class EngineSession {
   /** The built program of the request's model, from a small cache keyed by the spec. */
   private program(req: RunRequest): Program {
     const m = req.model;
-    const key = m.kind === 'file' ? `file:${m.name}\n${m.text}` : m.spec.trim();
+    const key = programKey(req);
     let p = this.programs.get(key);
     if (!p) {
       p = m.kind === 'file' ? importFile(m.name, m.text) : buildModel(key);
@@ -312,14 +334,20 @@ export class EngineSession {
     return sink.trace();
   }
 
+  /** The views' context: the latest run's, or a newly built program's while its run is on. */
   context(): ViewContext {
-    return this.lastOrThrow().ctx;
+    return this.early ?? this.lastOrThrow().ctx;
   }
 
   private lastOrThrow(): LastRun {
     if (!this.last) throw new Error('no successful run yet');
     return this.last;
   }
+}
+
+function programKey(req: RunRequest): string {
+  const m = req.model;
+  return m.kind === 'file' ? `file:${m.name}\n${m.text}` : m.spec.trim();
 }
 
 /** A StableHLO file's program; the parse error (line and column) names the file. */

@@ -23,15 +23,28 @@ function transferred(out: RunOutcome): RunOutcome {
   return Comlink.transfer(out, buffers);
 }
 
+/** How long a run waits, after building a new program, for the page to ask for its graph. */
+const VIEW_WAIT_MS = 150;
+let viewAsked: (() => void) | null = null;
+
 const api: EngineApi = {
   async run(req, onProgress) {
+    if (onProgress && session.prebuild(req)) {
+      // let the page draw the new program's graph while the schedule propagates
+      const asked = new Promise<void>((resolve) => (viewAsked = resolve));
+      void onProgress({ stage: 'building', contextReady: true });
+      await Promise.race([asked, new Promise((r) => setTimeout(r, VIEW_WAIT_MS))]);
+      viewAsked = null;
+    }
     return transferred(session.run(req, onProgress ? (p) => void onProgress(p) : undefined));
   },
   async auto(req, opts, onProgress) {
     return session.auto(req, opts, onProgress ? (p) => void onProgress(p) : undefined);
   },
   async graph(req) {
-    return session.graph(req);
+    const view = session.graph(req);
+    viewAsked?.();
+    return view;
   },
   async inspect(target) {
     return session.inspect(target);

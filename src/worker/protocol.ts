@@ -37,6 +37,9 @@ export interface Progress {
   /** For `propagating`: tactic `done` of `total`. */
   readonly done?: number;
   readonly total?: number;
+  /** A newly built program can be asked for its graph now (without tactics), before the run
+   *  completes: the worker waits briefly for such a request before it goes on. */
+  readonly contextReady?: boolean;
 }
 
 /** Where a run failed: the input at fault, so the page can show the message beside it. */

@@ -79,6 +79,9 @@ export interface ResultState {
   readonly seq: number;
   /** The user cancelled the run of the current workspace: the shown result is older. */
   readonly cancelled?: boolean;
+  /** Counts the moments the worker's view context changed without a result yet (a newly built
+   *  program, before its schedule is applied): the graph may ask for its view then. */
+  readonly contextSeq?: number;
 }
 
 /** What the store needs from the engine (client.ts provides it; tests pass a fake). */
@@ -442,7 +445,15 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
     },
     unpin: () => set({ pinned: null }),
 
-    setRunning: (progress) => set((s) => ({ result: { ...s.result, stale: true, progress } })),
+    setRunning: (progress) =>
+      set((s) => ({
+        result: {
+          ...s.result,
+          stale: true,
+          progress,
+          ...(progress?.contextReady ? { contextSeq: (s.result.contextSeq ?? 0) + 1 } : {}),
+        },
+      })),
     setResult: (outcome, stale = false) =>
       set((s) => ({
         result: outcome.ok
