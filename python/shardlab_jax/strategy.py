@@ -7,6 +7,8 @@ to minor. Flattened order is JAX's pytree order, so entry i is leaf i of `jax.tr
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import inspect
 import json
 import os
@@ -17,6 +19,12 @@ from typing import Any, Callable, Sequence
 import jax
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+
+# While `apply`'s function is traced: (mesh, pinned intermediates by name, names applied).
+_ACTIVE: contextvars.ContextVar[tuple[Mesh, dict[str, Any], set[str]] | None] = contextvars.ContextVar(
+    "shardlab_jax_strategy", default=None
+)
 
 
 class StrategyError(ValueError):
@@ -144,8 +152,34 @@ class StrategyJit:
         key = jax.tree.structure(args)
         if key not in self._cache:
             in_s, out_s = shardings(self.strategy, self.mesh, self.fn, *args)
-            self._cache[key] = jax.jit(self.fn, in_shardings=in_s, out_shardings=out_s, **self.jit_kwargs)
+            self._cache[key] = jax.jit(self._pinning(), in_shardings=in_s, out_shardings=out_s, **self.jit_kwargs)
         return self._cache[key]
+
+    def _pinning(self) -> Callable[..., Any]:
+        """`fn` with the strategy's pinned intermediates active while JAX traces it, so that
+        `constrain(x, name)` calls inside it apply them; pins no call reached are reported."""
+        pins = {c["name"]: c for c in self.strategy.get("constraints", [])}
+        fn, mesh = self.fn, self.mesh
+
+        @functools.wraps(fn)
+        def traced(*args: Any) -> Any:
+            used: set[str] = set()
+            token = _ACTIVE.set((mesh, pins, used))
+            try:
+                out = fn(*args)
+            finally:
+                _ACTIVE.reset(token)
+            if missed := sorted(set(pins) - used):
+                warnings.warn(
+                    f"{len(missed)} of the strategy's {len(pins)} pinned intermediates are left to XLA "
+                    f"(no shardlab_jax.constrain call names them): {', '.join(missed[:5])}"
+                    + (", ..." if len(missed) > 5 else ""),
+                    StrategyWarning,
+                    stacklevel=2,
+                )
+            return out
+
+        return traced
 
     def lower(self, *args: Any) -> Any:
         return self.jitted(*args).lower(*args)
@@ -165,20 +199,31 @@ def apply(
     `donate_argnums`). Arguments are checked against the strategy by count, shape and name on
     first call; a mismatch raises `StrategyError`.
 
-    The strategy's `constraints` (intermediates shardlab pinned, named by shardlab's value ids)
-    are not applied: nothing maps them onto the traced JAX function. The in/out shardings fix
-    every standard strategy; elsewhere XLA's propagation chooses the intermediates, and a
-    `StrategyWarning` says how many pins were left out.
+    The strategy's `constraints` (intermediates shardlab pinned, named as shardlab names them,
+    e.g. `mlp/%47`) apply where `fn` calls `constrain(x, name)` with their name, as in the code
+    `shardlab export --format jax` writes; nothing else maps them onto the traced function. Pins
+    no call reaches are left to XLA's propagation, and a `StrategyWarning` at trace time lists
+    them. The in/out shardings alone fix every standard strategy.
     """
     strategy = load_strategy(strategy)
-    if strategy.get("constraints"):
-        warnings.warn(
-            f"{len(strategy['constraints'])} pinned intermediates of the strategy are not applied; "
-            "XLA's propagation places them (see shardlab_jax.apply)",
-            StrategyWarning,
-            stacklevel=2,
-        )
     return StrategyJit(fn, strategy, mesh if mesh is not None else build_mesh(strategy), jit_kwargs)
+
+
+def constrain(x: Any, name: str) -> Any:
+    """`x` pinned to the sharding the active strategy gives the intermediate `name`, when
+    traced inside a function that `apply` jitted and the strategy pins that name; `x` itself
+    otherwise (so a model can mark its intermediates and still run without a strategy)."""
+    active = _ACTIVE.get()
+    if active is None:
+        return x
+    mesh, pins, used = active
+    pin = pins.get(name)
+    if pin is None:
+        return x
+    if "shape" in pin and list(np.shape(x)) != list(pin["shape"]):
+        raise StrategyError(f"pinned intermediate {name!r}: strategy shape {pin['shape']} but the value is {list(np.shape(x))}")
+    used.add(name)
+    return jax.lax.with_sharding_constraint(x, NamedSharding(mesh, partition_spec(pin["spec"])))
 
 
 def place(strategy: dict[str, Any] | str | os.PathLike[str], mesh: Mesh | None, fn: Callable[..., Any], *args: Any) -> Any:

@@ -135,5 +135,25 @@ def test_unapplied_constraints_are_announced():
     m = models.mlp()
     strategy = hand_strategy(m.step, m.args, MESH, megatron_mlp)
     strategy["constraints"] = [{"op": 3, "name": "mlp/%5", "shape": [32, 128], "spec": [["data"], ["model"]]}]
-    with pytest.warns(shardlab_jax.StrategyWarning, match="1 pinned intermediates"):
-        shardlab_jax.apply(m.step, strategy)
+    with pytest.warns(shardlab_jax.StrategyWarning, match="1 of the strategy's 1 pinned intermediates .*mlp/%5"):
+        shardlab_jax.apply(m.step, strategy).lower(*m.args)
+
+
+def test_constrain_pins_a_named_intermediate():
+    import jax.numpy as jnp
+
+    def f(x):
+        h = shardlab_jax.constrain(jnp.tanh(x), "h")
+        return jnp.sum(h * 2.0)
+
+    x = jnp.ones((8, 16))
+    strategy = hand_strategy(f, (x,), MESH, lambda name, shape: [[] for _ in shape])
+    assert "sharding_constraint" not in shardlab_jax.apply(f, strategy).lower(x).as_text()
+    strategy["constraints"] = [{"name": "h", "shape": [8, 16], "spec": [["model"], ["data"]]}]
+    text = shardlab_jax.apply(f, strategy).lower(x).as_text()
+    assert 'sdy.sharding_constraint' in text and '[{"model"}, {"data"}]' in text
+    # outside apply, constrain is the identity
+    assert float(f(x)) == pytest.approx(2 * 8 * 16 * float(np.tanh(1.0)), rel=1e-6)
+    strategy["constraints"][0]["shape"] = [16, 8]
+    with pytest.raises(StrategyError, match="pinned intermediate 'h': strategy shape \\[16, 8\\]"):
+        shardlab_jax.apply(f, strategy).lower(x)
