@@ -103,6 +103,31 @@ describe('StableHLO export', () => {
     expect(inputs.map((f) => f.spec)).toEqual(s.inputs.map((i) => i.spec));
   });
 
+  it('an op the importer kept opaque prints back as itself when it has no attributes', () => {
+    const text = [
+      'module @m {',
+      '  func.func public @main(%arg0: tensor<4xi32> loc("x")) -> tensor<4xi32> {',
+      '    %0 = stablehlo.shift_left %arg0, %arg0 : tensor<4xi32>',
+      '    %1 = chlo.lgamma %arg0 : tensor<4xi32> -> tensor<4xi32>',
+      '    %2 = stablehlo.add %0, %1 : tensor<4xi32>',
+      '    return %2 : tensor<4xi32>',
+      '  }',
+      '}',
+    ].join('\n');
+    const out = programToStableHlo(importStableHlo(text).program);
+    expect(out).toContain(
+      '= "stablehlo.shift_left"(%arg0, %arg0) : (tensor<4xi32>, tensor<4xi32>) -> tensor<4xi32>',
+    );
+    // with attributes or from another dialect it stays a custom call to the op's name
+    expect(out).toContain(
+      '= stablehlo.custom_call @chlo.lgamma(%arg0) : (tensor<4xi32>) -> tensor<4xi32>',
+    );
+    expect(importStableHlo(out).report.opaque.map((o) => o.name)).toEqual([
+      'stablehlo.shift_left',
+      'custom_call @chlo.lgamma',
+    ]);
+  });
+
   it('GSPMD strings read back against the mesh as the same specs', () => {
     const p = buildModel(parseModelSpec(TINY_GPT));
     const s = strategyFor(p, 'data=2,model=2', 'BP(data),MP(model)');

@@ -355,6 +355,8 @@ class Printer {
         return `func.call @${symbol((a as OpAttrs['call']).callee)}(${x}) : ${this.sig(op)}`;
       case 'custom_call': {
         const c = a as OpAttrs['custom_call'];
+        // an op the importer kept opaque that has no attributes prints back as itself
+        if (ATTRIBUTELESS.has(c.callTarget)) return `${str(c.callTarget)}(${x}) : ${this.sig(op)}`;
         const cfg =
           c.backendConfig !== undefined ? ` {backend_config = ${str(c.backendConfig)}}` : '';
         return `stablehlo.custom_call @${symbol(c.callTarget)}(${x})${cfg} : ${this.sig(op)}`;
@@ -382,6 +384,24 @@ class Printer {
     return `{${head}\n${body.join('\n')}\n${ind}}`;
   }
 }
+
+/** StableHLO ops with no attributes the IR lacks: an opaque import of one is the op itself. */
+const ATTRIBUTELESS = new Set(
+  [
+    'bitcast_convert',
+    'cbrt',
+    'count_leading_zeros',
+    'imag',
+    'partition_id',
+    'popcnt',
+    'real',
+    'replica_id',
+    'shift_left',
+    'shift_right_arithmetic',
+    'shift_right_logical',
+    'tan',
+  ].map((k) => `stablehlo.${k}`),
+);
 
 function symbol(name: string): string {
   return /^[A-Za-z_][\w.$-]*$/.test(name) ? name : str(name);
