@@ -333,3 +333,52 @@ test('pin and compare, keyboard undo, strategy export and import, Perfetto trace
   expect(new Set(events.traceEvents.map((e) => e.pid)).size).toBe(8);
   expect(events.traceEvents.some((e) => e.ph === 'X' && e.cat === 'comm')).toBe(true);
 });
+
+test('the timeline shows a collective on hover and selects it on click', async ({ page }) => {
+  const seq = await fresh(page);
+  await addBpMp(page, seq);
+  // where the longest slice of the model axis's stream is drawn (the layout of Timeline.tsx:
+  // 92 px of labels, a 34 px memory row, then 22 px per track)
+  const at = await page.evaluate(() => {
+    type Run = {
+      report: { stepTimeS: number };
+      timeline: {
+        tracks: string[];
+        track: Uint8Array;
+        start: Float64Array;
+        dur: Float64Array;
+        collective: Int32Array;
+      };
+    };
+    const st = (
+      window as unknown as { __shardlab: { store: { getState(): { result: { run: Run } } } } }
+    ).__shardlab.store.getState();
+    const t = st.result.run.timeline;
+    const k = t.tracks.indexOf('comm model');
+    let best = -1;
+    for (let i = 0; i < t.track.length; i++)
+      if (t.track[i] === k && (best < 0 || t.dur[i] > t.dur[best])) best = i;
+    const canvas = document
+      .querySelector('[data-testid="timeline"] canvas')!
+      .getBoundingClientRect();
+    const plotW = canvas.width - 92;
+    const mid = (t.start[best] + t.dur[best] / 2) / st.result.run.report.stepTimeS;
+    return { x: 92 + mid * plotW, y: 34 + k * 22 + 11, collective: t.collective[best] };
+  });
+  const canvas = page.getByTestId('timeline').locator('canvas');
+  await canvas.scrollIntoViewIfNeeded();
+  await canvas.hover({ position: { x: at.x, y: at.y } });
+  await expect(page.getByTestId('timeline-tooltip')).toContainText('all-reduce');
+  await expect(page.getByTestId('timeline-tooltip')).toContainText('comm model');
+  await page.getByTestId('timeline').screenshot({ path: 'test-results/workbench-timeline.png' });
+  await canvas.click({ position: { x: at.x, y: at.y } });
+  const selected = await page.evaluate(
+    () =>
+      (
+        window as unknown as {
+          __shardlab: { store: { getState(): { workspace: { view: { selected: unknown } } } } };
+        }
+      ).__shardlab.store.getState().workspace.view.selected,
+  );
+  expect(selected).toEqual({ kind: 'collective', index: at.collective });
+});

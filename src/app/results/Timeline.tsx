@@ -218,7 +218,10 @@ export const Timeline = memo(function Timeline(props: { run: RunResult }) {
         {h !== undefined && hover && (
           <div
             className="tooltip"
-            style={{ left: Math.min(hover.x + 12, width - 240), top: hover.y + 12 }}
+            style={{
+              left: Math.min(hover.x + 12, width - 240),
+              ...(hover.y > height / 2 ? { bottom: height - hover.y + 12 } : { top: hover.y + 12 }),
+            }}
             data-testid="timeline-tooltip"
           >
             <b>{t.names[t.name[h]]}</b> <span className="muted">{t.tracks[t.track[h]]}</span>
