@@ -64,7 +64,8 @@ def _case_id(case: object) -> str:
 
 # Hand-written explanations of the differences each case shows, after reading both programs.
 # The strategy JSON carries in/out shardings plus the gradients ZeRO pins; `apply` passes the
-# in/out shardings to jax.jit and XLA's own propagation places everything else. Where shardlab's
+# in/out shardings to jax.jit, the models call no `constrain`, and XLA's own propagation places
+# everything else. Where shardlab's
 # plan for the inside of the step is one of several that fit those boundary shardings, XLA may
 # pick another: that is what the non-standard cases show.
 _AR_SLICE = (
@@ -82,7 +83,9 @@ _STORAGE_ONLY = (
     "activations instead of weights. To make XLA run FSDP as shardlab plans it, the strategy would have "
     "to pin each gathered parameter replicated over the Z3 axis (`with_sharding_constraint` at its use, "
     "as FSDP code in JAX does); `shardlab export --format strategy` pins only the gradients, and "
-    "`apply` applies no constraints. Not a shardlab bug; a gap in the strategy export and the bridge."
+    "`apply` applies a pin only where the model calls `shardlab_jax.constrain` with its name, which "
+    "these models (written before any strategy) do not. Not a shardlab bug; a gap between the "
+    "strategy export and plain JAX code."
 )
 NOTES: dict[tuple[str, str], str] = {
     ("mlp", "BP+Z3"): _AR_SLICE
