@@ -118,7 +118,7 @@ export function GroupNodeView({ data }: NodeProps<FlowNode>) {
       title={`${n.scope || 'whole model'} (${n.phase}) · ${formatInt(n.ops)} ops · ${formatFlops(n.flops)} · ${formatBytes(n.bytes)} moved${n.expandable ? ' · double-click to open or close' : ''}`}
       {...drop.props}
     >
-      <Handle type="target" position={Position.Top} />
+      <Handle type="target" position={Position.Left} />
       <div className="gnode-head">
         {n.expandable && (
           <button
@@ -144,7 +144,7 @@ export function GroupNodeView({ data }: NodeProps<FlowNode>) {
           <AxisChips axes={n.axes} all={data.axes} />
         </div>
       )}
-      <Handle type="source" position={Position.Bottom} />
+      <Handle type="source" position={Position.Right} />
     </div>
   );
 }
@@ -169,7 +169,7 @@ export function OpNodeView({ data }: NodeProps<FlowNode>) {
       title={`${n.label} · ${formatFlops(n.flops)} · ${formatBytes(n.bytes)}`}
       {...drop.props}
     >
-      <Handle type="target" position={Position.Top} />
+      <Handle type="target" position={Position.Left} />
       <div className="gnode-head">
         <span className="gnode-label">{n.label}</span>
         <Badges n={n} />
@@ -178,7 +178,7 @@ export function OpNodeView({ data }: NodeProps<FlowNode>) {
         <span className="gnode-shape">[{(n.shape ?? []).join('×')}]</span>
         <DimBands n={n} all={data.axes} />
       </div>
-      <Handle type="source" position={Position.Bottom} />
+      <Handle type="source" position={Position.Right} />
     </div>
   );
 }
@@ -187,9 +187,9 @@ export function MoreNodeView({ data }: NodeProps<FlowNode>) {
   const n = data.node;
   return (
     <div className={classes(n, false, false, 'more')} data-testid="graph-node" data-node-id={n.id}>
-      <Handle type="target" position={Position.Top} />
+      <Handle type="target" position={Position.Left} />
       {n.label}
-      <Handle type="source" position={Position.Bottom} />
+      <Handle type="source" position={Position.Right} />
     </div>
   );
 }

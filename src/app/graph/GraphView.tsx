@@ -190,8 +190,8 @@ function GraphCanvas() {
               height: b.height,
               draggable: false,
               connectable: false,
-              // containers sit under their children
-              zIndex: n.expanded ? 0 : 1,
+              // containers under the edges, the edges under the nodes they join
+              zIndex: n.expanded ? 0 : 2,
             };
       now.set(n.id, f);
       return f;
@@ -212,7 +212,7 @@ function GraphCanvas() {
         id: e.id,
         source: e.source,
         target: e.target,
-        zIndex: 2,
+        zIndex: 1,
         className: across ? 'edge-across' : undefined,
         style: {
           strokeWidth: across ? 1 : edgeWidth(e.bytes),
@@ -221,7 +221,10 @@ function GraphCanvas() {
           ...(across ? { strokeDasharray: '4 4' } : {}),
         },
         ariaLabel: `${e.values} value(s), ${formatBytes(e.bytes)}`,
-        interactionWidth: 12,
+        // edges are drawn straight over nodes (the layout's routes are not used), so they
+        // must never take a click meant for a node's chevron
+        interactionWidth: 0,
+        focusable: false,
       };
     });
   }, [drawn]);
@@ -229,8 +232,6 @@ function GraphCanvas() {
     () => allEdges.filter((e) => shown.has(e.source) && shown.has(e.target)),
     [allEdges, shown],
   );
-
-  const edgeById = useMemo(() => new Map((drawn?.view.edges ?? []).map((e) => [e.id, e])), [drawn]);
 
   // fit the whole graph on the first drawing and after a search; after opening a group, bring
   // that group into view; otherwise keep the viewport where the user left it
@@ -311,10 +312,6 @@ function GraphCanvas() {
           if (n.kind === 'group' && n.expandable) useWorkbench.getState().toggleGroup(n.id);
         }}
         zoomOnDoubleClick={false}
-        onEdgeClick={(_, edge) => {
-          const e = edgeById.get(edge.id);
-          if (e) useWorkbench.getState().select({ kind: 'value', id: e.value });
-        }}
         onPaneClick={() => useWorkbench.getState().select(null)}
         proOptions={{ hideAttribution: true }}
       >

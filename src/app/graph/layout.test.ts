@@ -34,9 +34,9 @@ describe('the per-container graph layout', () => {
       expect(op.x + op.width).toBeLessThanOrEqual(L1.width);
       expect(op.y + op.height).toBeLessThanOrEqual(L1.height);
     }
-    // the dataflow runs down: a above b, L0 above the open layer that reads it
-    expect(a.y + a.height).toBeLessThanOrEqual(b.y);
-    expect(L0.y + L0.height).toBeLessThanOrEqual(L1.y);
+    // the dataflow runs left to right: a before b, L0 before the open layer that reads it
+    expect(a.x + a.width).toBeLessThanOrEqual(b.x);
+    expect(L0.x + L0.width).toBeLessThanOrEqual(L1.x);
     expect(L1.x + L1.width).toBeLessThanOrEqual(P.width);
     expect(L1.y + L1.height).toBeLessThanOrEqual(P.height);
   });

@@ -37,7 +37,7 @@ export type LayoutResult = Record<string, Box>;
 export type ElkLayout = (graph: ElkNode) => Promise<ElkNode>;
 
 export const NODE_SIZE = {
-  group: { width: 190, height: 64 },
+  group: { width: 210, height: 64 },
   op: { width: 176, height: 50 },
   more: { width: 140, height: 34 },
 } as const;
@@ -143,10 +143,11 @@ async function layoutOne(
     id: container || 'root',
     layoutOptions: {
       'elk.algorithm': 'layered',
-      // the phases side by side at the top; inside them the dataflow runs downwards
-      'elk.direction': top ? 'RIGHT' : 'DOWN',
-      'elk.spacing.nodeNode': top ? '40' : '18',
-      'elk.layered.spacing.nodeNodeBetweenLayers': top ? '60' : '28',
+      // the phases one under the other; inside them the dataflow runs left to right, which fits
+      // the wide graph pane
+      'elk.direction': top ? 'DOWN' : 'RIGHT',
+      'elk.spacing.nodeNode': top ? '30' : '14',
+      'elk.layered.spacing.nodeNodeBetweenLayers': top ? '30' : '36',
       'elk.edgeRouting': 'POLYLINE',
       'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
       'elk.padding': top
