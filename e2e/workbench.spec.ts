@@ -55,7 +55,14 @@ test('the default model loads with results and no communication', async ({ page 
 
 /** Drags a palette tactic onto a target and answers the axis prompt. */
 async function dropTactic(page: Page, tactic: string, target: string, axis: string) {
-  await page.getByTestId(`palette-${tactic}`).dragTo(page.getByTestId(target));
+  // the graph's whole-model target is its background: a corner of the pane, never a node
+  const to =
+    target === 'graph-view'
+      ? page.getByTestId(target).locator('.react-flow__pane')
+      : page.getByTestId(target);
+  await page
+    .getByTestId(`palette-${tactic}`)
+    .dragTo(to, target === 'graph-view' ? { targetPosition: { x: 6, y: 6 } } : {});
   await expect(page.getByTestId('axis-prompt')).toBeVisible();
   await page.getByTestId(`axis-option-${axis}`).click();
   await expect(page.getByTestId('axis-prompt')).toBeHidden();
@@ -81,6 +88,7 @@ test('dragging BP onto the model quarters the activations and adds gradient all-
   const seq = await fresh(page);
   const before = { peak: await peak(page), act: await activations(page) };
   await dropTactic(page, 'BP', 'graph-view', 'data');
+  await expect(page.getByLabel('scope of step 1')).toHaveValue(''); // the whole model
   await nextResult(page, seq);
   await expect(page.getByTestId('step-0')).toHaveAttribute('data-tactic', 'BP');
   const after = { peak: await peak(page), act: await activations(page) };
