@@ -1,7 +1,7 @@
 import type { Conflict } from '../sharding/conflict.ts';
 import type { ShardingState } from '../sharding/state.ts';
 import type { SpmdProgram } from '../spmd/lower.ts';
-import { groupId, type ScopeTree } from './scope-tree.ts';
+import type { ScopeTree } from './scope-tree.ts';
 
 /**
  * What the sharding run adds to the scope tree, computed once per state / SPMD program / list of
@@ -137,5 +137,3 @@ export function conflictPlaces(tree: ScopeTree, conflicts: readonly Conflict[]):
   }
   return c;
 }
-
-export { groupId };

@@ -238,10 +238,3 @@ function deepStats(
   walk(root, 1, 0);
   return { ops, flops, bytes };
 }
-
-/** The group ids from the top down to (and including) this one, root excluded. */
-export function groupChain(tree: ScopeTree, g: number): string[] {
-  const out: string[] = [];
-  for (let i = g; i > 0; i = tree.groups[i].parent) out.push(tree.groups[i].id);
-  return out.reverse();
-}
