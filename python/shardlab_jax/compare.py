@@ -26,6 +26,8 @@ What is left is listed as differences, each classified:
 
   ar-slice   one side reduce-scatters where the other all-reduces the whole value and keeps
              a slice (XLA:CPU has no reduce-scatter creation pass): same result, twice the bytes.
+  slice-first  both all-reduce over the same axes, one side the whole value, the other a
+             1/k slice of it (it sliced over other axes before reducing): same result.
   repeat     one side runs a gather/scatter/all-to-all once more, identical to one that
              matched (e.g. a parameter gathered again for the backward pass instead of kept).
   unmapped   XLA's replica groups do not follow mesh axes.
@@ -158,6 +160,7 @@ def compare(
     sizes = axis_sizes or {}
     diffs: list[Difference] = []
     _pair_ar_slice(xs, ss, sizes, diffs)
+    _pair_slice_first(xs, ss, diffs)
     for col in unmapped:
         diffs.append(Difference("xla", [], "unmapped", f"{col.kind} {col.name}: replica groups {col.groups or col.pairs} do not follow mesh axes"))
     for side, rest in (("xla", xs), ("shardlab", ss)):
@@ -198,3 +201,18 @@ def _pair_ar_slice(xs: list[Entry], ss: list[Entry], sizes: dict[str, int], diff
             b.remove(rs)
             who, other = ("XLA", "shardlab") if side == "xla" else ("shardlab", "XLA")
             diffs.append(Difference(side, [ar, rs], "ar-slice", f"{who} all-reduces the whole value ({ar}) and keeps a slice where {other} reduce-scatters ({rs}): same result, {who} moves about twice the bytes"))
+
+
+def _pair_slice_first(xs: list[Entry], ss: list[Entry], diffs: list[Difference]) -> None:
+    """Both sides all-reduce over the same axes, one the whole value, the other a 1/k slice of
+    it: the second sliced the value (over other axes) before reducing."""
+    for a, b, side in ((xs, ss, "xla"), (ss, xs, "shardlab")):
+        for whole in [e for e in a if e.kind == "all-reduce"]:
+            part = next((e for e in b if e.kind == "all-reduce" and (e.axes, e.dtype) == (whole.axes, whole.dtype) and e.size < whole.size and whole.size % e.size == 0), None)
+            if part is None or whole not in a:
+                continue
+            a.remove(whole)
+            b.remove(part)
+            who, other = ("XLA", "shardlab") if side == "xla" else ("shardlab", "XLA")
+            diffs.append(Difference(side, [whole, part], "slice-first", f"{who} all-reduces the whole value ({whole}) and slices it afterwards; {other} slices first and reduces only its part ({part})"))
+

@@ -15,6 +15,8 @@ from typing import Any, Callable
 import jax
 import jax.numpy as jnp
 
+import shardlab_jax
+
 
 @dataclass
 class Model:
@@ -39,7 +41,9 @@ def _sgd(params: Any, grads: Any, lr: float = 0.1) -> Any:
 # --------------------------------------------------------------------------------------------
 # MLP: one block x → relu(x·wi + bi)·wo + bo, mean-squared error, SGD.
 
-def mlp(batch: int = 32, d: int = 64, f: int = 128) -> Model:
+def mlp(batch: int = 32, d: int = 64, f: int = 128, pinned: bool = False) -> Model:
+    """`pinned`: the loss marks each parameter where it is used with
+    `shardlab_jax.constrain(p, "gathered/<name>")`, so a strategy can pin the gathered copy."""
     k = jax.random.split(jax.random.key(1), 4)
     params = {
         "mlp": {
@@ -54,6 +58,8 @@ def mlp(batch: int = 32, d: int = 64, f: int = 128) -> Model:
 
     def loss_fn(params: Any, x: jax.Array, y: jax.Array) -> jax.Array:
         p = params["mlp"]
+        if pinned:
+            p = {k: shardlab_jax.constrain(v, f"gathered/{k}") for k, v in p.items()}
         with jax.named_scope("mlp"):
             h = jax.nn.relu(x @ p["wi"] + p["bi"])
             out = h @ p["wo"] + p["bo"]
@@ -65,7 +71,10 @@ def mlp(batch: int = 32, d: int = 64, f: int = 128) -> Model:
         return _sgd(params, grads), loss
 
     count = d * f + f + f * d + d
-    return Model("mlp", train_step, (params, x, y), count, f"MLP training step (SGD), batch {batch}, {d}→{f}→{d}")
+    desc = f"MLP training step (SGD), batch {batch}, {d}→{f}→{d}"
+    if pinned:
+        desc += "; its loss marks each parameter's use with `shardlab_jax.constrain(p, 'gathered/<name>')`"
+    return Model("mlp-pinned" if pinned else "mlp", train_step, (params, x, y), count, desc)
 
 
 # --------------------------------------------------------------------------------------------
@@ -241,6 +250,7 @@ def moe(groups: int = 8, tokens: int = 8, d: int = 16, experts: int = 4, f: int 
 
 ALL: dict[str, Callable[[], Model]] = {
     "mlp": mlp,
+    "mlp-pinned": lambda: mlp(pinned=True),
     "transformer": transformer,
     "transformer-take": lambda: transformer(take=True),
     "cnn": cnn,

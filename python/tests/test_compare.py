@@ -68,3 +68,8 @@ def test_tuple_all_to_all_is_one_collective():
     hlo = "  %a2a = (f32[1,4,16]{2,1,0}, f32[1,4,16]{2,1,0}, f32[1,4,16]{2,1,0}, f32[1,4,16]{2,1,0}) all-to-all(%a, %b, %c, %d), channel_id=1, replica_groups={{0,2,4,6},{1,3,5,7}}\n"
     entries, _ = xla_entries(collectives_from_hlo(hlo, 8), NAMES, SIZES)
     assert entries == [Entry("all-to-all", ("data",), (4, 4, 16), "f32")]
+
+
+def test_slice_before_reduce_is_classified():
+    result = compare([ar(["data"], [128, 64])], [ar(["data"], [64, 64])])
+    assert [d.category for d in result.differences] == ["slice-first"]

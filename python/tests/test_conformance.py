@@ -39,6 +39,8 @@ CASES: list = [
     ("mlp", "data=4,model=2", "BP(data),MP(model)", "BP+MP", True),
     ("mlp", "data=8", "BP(data),Z3(data)", "BP+Z3", False),
     ("mlp", "data=4,fsdp=2", "BP(data),Z3(fsdp)", "FSDP", False),
+    # the explanation of the FSDP rows, tested: gathered parameters pinned replicated by hand
+    ("mlp-pinned", "data=4,fsdp=2", "BP(data),Z3(fsdp)", "FSDP, gathers pinned", False),
     ("transformer", "data=8", "BP(data)", "BP", True),
     ("transformer", "data=4,model=2", "MP(model)", "MP", True),
     ("transformer", "data=4,model=2", "BP(data),MP(model)", "BP+MP", True),
@@ -95,6 +97,13 @@ NOTES: dict[tuple[str, str], str] = {
     "the output gradient over the batch (f32[32×64]) and moves the ReLU mask from batch- to "
     "hidden-sharding (one tuple all-to-all of 8 blocks, f32[8×4×16]). XLA's choice, legal either way.",
     ("mlp", "FSDP"): _STORAGE_ONLY,
+    ("mlp-pinned", "FSDP, gathers pinned"): "The FSDP rows' explanation, checked: the same MLP and "
+    "strategy, plus four pins written by hand that keep each parameter replicated where the loss uses "
+    "it (`shardlab_jax.constrain`). XLA then runs FSDP as shardlab plans it: the four parameter "
+    "all-gathers over fsdp, the loss and bias-gradient all-reduces over data all match. What remains "
+    "is **repeat** (shardlab gathers `wo` again for the backward pass; XLA keeps the forward's copy) "
+    "and **slice-first** (XLA all-reduces each whole weight gradient over data and then keeps its "
+    "fsdp shard; shardlab slices first and all-reduces only the shard, half the bytes).",
     ("transformer", "BP+Z3"): _AR_SLICE
     + " **repeat**: shardlab re-gathers the 11 weight matrices for the backward pass (FSDP), XLA keeps "
     "the forward's gathered copies and instead re-gathers 5 layer-norm vectors. **other** "
@@ -178,6 +187,13 @@ def test_conformance(name: str, mesh: str, schedule: str, label: str, standard: 
     assert 1 / MEMORY_FACTOR <= ratio <= MEMORY_FACTOR, f"shardlab peak {result.shardlab_memory} B vs XLA {result.xla_memory} B"
 
 
+def _gathered_pins(m: models.Model) -> list[dict]:
+    """Pins that keep each parameter replicated where the model uses it (the model names the
+    uses `gathered/<name>`): FSDP's all-gather before use, as FSDP code in JAX writes it."""
+    params = m.args[0]["mlp"]
+    return [{"name": f"gathered/{k}", "shape": list(v.shape), "spec": [[] for _ in v.shape]} for k, v in params.items()]
+
+
 def _run_case(m: models.Model, path: Path, reference: object, result: report.CaseResult, tmp_path: Path) -> None:
     common = ["--model", str(path), "--mesh", result.mesh, "--schedule", result.schedule]
     partition = Running("partition", *common, "--json")
@@ -185,6 +201,8 @@ def _run_case(m: models.Model, path: Path, reference: object, result: report.Cas
     strategy_path = tmp_path / "strategy.json"
     shardlab("export", *common, "--format", "strategy", "--out", str(strategy_path))
     strategy = shardlab_jax.load_strategy(strategy_path)
+    if m.name.endswith("-pinned"):
+        strategy["constraints"] += _gathered_pins(m)
     mesh = shardlab_jax.build_mesh(strategy)
 
     sharded = shardlab_jax.apply(m.step, strategy, mesh)
