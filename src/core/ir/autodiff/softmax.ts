@@ -1,4 +1,5 @@
 import type { ProgramBuilder } from '../builder.ts';
+import type { OpAttrs } from '../ops.ts';
 import type { Op, Value, ValueId } from '../program.ts';
 import { regionCombiner } from './emit.ts';
 
@@ -59,8 +60,8 @@ export function softmaxGroups(relevant: Iterable<Op>): SoftmaxGroups {
 
 /** The cotangent of the exponential's input t, from the output p and its cotangent ḡ. */
 export function softmaxVjp(b: ProgramBuilder, g: SoftmaxGroup, p: Value, ct: Value): Value {
-  const dims = (g.sum.attrs as { dims: readonly number[] }).dims;
+  const { dims } = g.sum.attrs as OpAttrs['reduce'];
   const row = b.sum(b.mul(p, ct), dims);
-  const back = b.op1('broadcast_in_dim', [row], g.bcast.attrs);
+  const back = b.op1('broadcast_in_dim', [row], g.bcast.attrs as OpAttrs['broadcast_in_dim']);
   return b.mul(p, b.sub(ct, back));
 }
