@@ -191,7 +191,11 @@ function visitTop(
     const id = op.id;
     const t = opTimeS[id] ?? 0;
     const runs = opRuns[id] ?? 0;
-    if (t > 0 && (top.length < acc.limit || t > (opTimeS[top[top.length - 1].id] ?? 0))) {
+    if (
+      t > 0 &&
+      acc.limit > 0 &&
+      (top.length < acc.limit || t > (opTimeS[top[top.length - 1].id] ?? 0))
+    ) {
       let i = top.length;
       while (i > 0 && (opTimeS[top[i - 1].id] ?? 0) < t) i--;
       top.splice(i, 0, op);

@@ -92,6 +92,21 @@ describe('simulate', () => {
     expect(report.topScopes.length).toBeGreaterThan(0);
   });
 
+  it('keeps `top` rows of ops and scopes, none for top 0', () => {
+    const program = buildModel(TINY);
+    const m = parseMesh('data=2');
+    const { spmd } = partitionProgram(program, m, parseSchedule('BP(data)'));
+    const topo = defaultTopology(m, H100);
+    const three = simulate(program, spmd, m, topo, { top: 3 });
+    expect(three.topOps).toHaveLength(3);
+    expect(three.topScopes).toHaveLength(3);
+    expect(three.topOps[0].timeS).toBeGreaterThanOrEqual(three.topOps[2].timeS);
+    const none = simulate(program, spmd, m, topo, { top: 0 });
+    expect(none.topOps).toEqual([]);
+    expect(none.topScopes).toEqual([]);
+    expect(none.stepTimeS).toBe(three.stepTimeS);
+  });
+
   it('serialises everything without overlap: step time = compute + communication', () => {
     const { report } = run(TINY, 'data=2,model=2', 'BP(data),MP(model)', false);
     close(report.stepTimeS, report.computeTimeS + report.commTimeS, 1e-9);
