@@ -1,7 +1,6 @@
 import { ProgramBuilder } from '../../ir/builder.ts';
-import type { InputRole, Op, Program, Value } from '../../ir/program.ts';
-import { shapeEqual, typeEqual } from '../../ir/shape.ts';
-import type { AttrValue, FuncAst, ModuleAst, RegionAst } from './ast.ts';
+import type { InputRole, Program, Value } from '../../ir/program.ts';
+import type { FuncAst, ModuleAst, RegionAst } from './ast.ts';
 import { attrNum, attrStr } from './attrs.ts';
 import { MAX_OPS, mapBlock } from './block.ts';
 import { StableHloParseError, parseErrorAt } from './errors.ts';
@@ -14,6 +13,8 @@ import {
 } from './mapping-context.ts';
 import { inferRole, pytreePathToName } from './names.ts';
 import { parseStableHlo } from './parser.ts';
+import { annotationOf, frontendMeshes } from './file-shardings.ts';
+import { markGradients, matchAliasesByPath } from './training.ts';
 
 export interface ImportOptions {
   /** Role overrides by input name (slash form or JAX path) or by position. */
@@ -259,100 +260,6 @@ function uniqueNames(names: readonly string[]): string[] {
     seen.set(n, k + 1);
     return k ? `${n}_${k}` : n;
   });
-}
-
-/** `mhlo.frontend_attributes = {xla.sdy.meshes = "{mesh = #sdy.mesh<[\"x\"=2]>}"}` on the module. */
-function frontendMeshes(attrs: ReadonlyMap<string, AttrValue>): ModuleAst['meshes'] {
-  const out = new Map<string, { name: string; axes: { name: string; size: number }[] }>();
-  const fe = attrs.get('mhlo.frontend_attributes');
-  const text = fe?.t === 'dict' ? attrStr(fe.v.get('xla.sdy.meshes')) : undefined;
-  if (!text) return out;
-  const re = /([\w.$-]+)\s*=\s*#sdy\.mesh<\s*\[([^\]]*)\]/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    const axes: { name: string; size: number }[] = [];
-    const ax = /"((?:[^"\\]|\\.)*)"\s*=\s*(\d+)/g;
-    for (let a = ax.exec(m[2]); a; a = ax.exec(m[2])) axes.push({ name: a[1], size: Number(a[2]) });
-    out.set(m[1], { name: m[1], axes });
-  }
-  return out;
-}
-
-function annotationOf(
-  attrs: ReadonlyMap<string, AttrValue> | undefined,
-  found: (dialect: 'sdy' | 'gspmd', text: string) => void,
-): void {
-  const sdy = attrs?.get('sdy.sharding');
-  if (sdy?.t === 'hash') return found('sdy', sdy.body);
-  // after a round trip through HLO, Shardy shardings travel as strings in frontend attributes
-  const fe = attrs?.get('mhlo.frontend_attributes');
-  const feSdy = fe?.t === 'dict' ? attrStr(fe.v.get('xla.sdy.sharding')) : undefined;
-  const body = feSdy && /^#sdy\.sharding<([\s\S]*)>$/.exec(feSdy.trim());
-  if (body) return found('sdy', body[1]);
-  const g = attrStr(attrs?.get('mhlo.sharding'));
-  if (g !== undefined) found('gspmd', g);
-}
-
-/**
- * Without donation, a training step is still recognisable: `result[0]['w1']` comes back with
- * the type of `params['w1']`. An output aliases the one input with the same path below its
- * top-level name and the same type.
- */
-function matchAliasesByPath(
-  outNames: readonly string[],
-  inNames: readonly string[],
-  results: readonly Value[],
-  inputs: readonly Value[],
-  aliasOf: Map<number, number>,
-): void {
-  const tail = (n: string, k: number) => n.split('/').slice(k).join('/');
-  outNames.forEach((o, k) => {
-    const rest = tail(o, 2);
-    if (!rest || inputs.some((v) => v.id === results[k].id)) return;
-    const hits = inNames
-      .map((n, i) => i)
-      .filter((i) => tail(inNames[i], 1) === rest && typeEqual(inputs[i].type, results[k].type));
-    if (hits.length === 1 && ![...aliasOf.values()].includes(hits[0])) aliasOf.set(k, hits[0]);
-  });
-}
-
-/**
- * The gradient of each parameter a training step updates: walking back from the updated
- * parameter through the optimizer's ops, the first value the backward pass produced with the
- * parameter's shape. ZeRO-2/3 shard these (`kind: 'gradient'`, `of` the parameter).
- */
-function markGradients(p: Program): Program {
-  const defs = new Map<number, Op>();
-  for (const op of p.main.ops) for (const r of op.results) defs.set(r, op);
-  const values = p.values.slice();
-  let changed = false;
-  for (const out of p.outputs) {
-    if (out.aliases === undefined) continue;
-    const param = values[p.main.params[out.aliases]];
-    if (param.role !== 'param') continue;
-    const queue = [out.value];
-    const seen = new Set<number>(queue);
-    for (let head = 0; head < queue.length; head++) {
-      const id = queue[head];
-      const op = defs.get(id);
-      if (!op) continue;
-      const v = values[id];
-      if (op.phase === 'backward') {
-        if (shapeEqual(v.type.shape, param.type.shape) && v.of === undefined) {
-          values[id] = { ...v, kind: 'gradient', of: param.id };
-          changed = true;
-          break;
-        }
-        continue;
-      }
-      if (op.phase !== 'optimizer') continue;
-      for (const o of op.operands) {
-        if (seen.has(o)) continue;
-        seen.add(o);
-        queue.push(o);
-      }
-    }
-  }
-  return changed ? { ...p, values } : p;
 }
 
 /** Names the values tactics and exports refer to: pinned intermediates and outputs. */
