@@ -47,6 +47,19 @@ describe('SPMD lowering is proven by execution: global program vs every device o
     expectEquivalent(MOE, 'data=2,model=2', 'EP(data),BP(data),MP(model)');
   });
 
+  it('sequence parallelism reaching a patch embedding: the image split on its rows, the weight gradient whole', () => {
+    // SP splits the patch sequence; propagation carries the split into the image's rows, so the
+    // weight-gradient convolution sees its "kernel" (the output gradient) split spatially: that
+    // window must be gathered, not contracted in pieces (found by the auto partitioner)
+    const r = expectEquivalent(
+      'multimodal:layers=1,d_model=16,heads=4,vocab=40,seq=8,batch=4,dtype=f32,vision_layers=1,vision_d_model=8,vision_heads=2,image=8,patch=4',
+      'data=2,model=2',
+      'BP(data),MP(model),SP(model)',
+    );
+    const embed = r.spmd.collectives.filter((c) => c.scope === 'vision/embed');
+    expect(embed.some((c) => c.kind === 'all-gather' && c.axes.includes('model'))).toBe(true);
+  });
+
   it('every other family: ViT, multimodal, U-Net, graph network, MLP', () => {
     expectEquivalent(
       'vit:layers=2,d_model=16,heads=4,image=8,patch=4,classes=10,batch=4,dtype=f32',

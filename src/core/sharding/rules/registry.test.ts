@@ -359,9 +359,9 @@ describe('opFactorRule', () => {
     expect(printed(SAMPLES.constant)).toBe('()->([i, j]) {i=2, j=3}');
   });
 
-  it('convolution, 3×3 SAME: spatial dims are halo permutations, the kernel window and input features are contracted', () => {
+  it('convolution, 3×3 SAME: spatial dims are halo permutations, input features are contracted, the kernel window stays whole', () => {
     expect(printed(SAMPLES.convolution)).toBe(
-      '([i, j, k, m], [n, o, m, l])->([i, j, k, l]) {i=8, j=32, k=32, l=32, m=16, n=3, o=3} reduction={m, n, o} permutation={j, k}',
+      '([i, j, k, m], [n, o, m, l])->([i, j, k, l]) {i=8, j=32, k=32, l=32, m=16, n=3, o=3} reduction={m} needReplication={n, o} permutation={j, k}',
     );
   });
 
@@ -383,7 +383,7 @@ describe('opFactorRule', () => {
         featureGroupCount: 32,
       });
     expect(printed(depthwise)).toBe(
-      '([i, j, k, l], [m, n, (), l])->([i, j, k, l]) {i=4, j=8, k=8, l=32, m=3, n=3} reduction={m, n} permutation={j, k}',
+      '([i, j, k, l], [m, n, (), l])->([i, j, k, l]) {i=4, j=8, k=8, l=32, m=3, n=3} needReplication={m, n} permutation={j, k}',
     );
   });
 

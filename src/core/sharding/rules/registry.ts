@@ -544,7 +544,8 @@ function windowShape(
  * Spatial dims, by window shape: identity (1×1, stride 1) → passThrough input ↔ output; tiled
  * (stride = window, e.g. a ViT patch embedding) → input (windows, window): windows pass through
  * to the output, the window is contracted with the kernel; otherwise → input ↔ output permutation
- * (halo exchange, sized by the output) and the kernel's spatial dim an operand-only reduction.
+ * (halo exchange, sized by the output) and the kernel's spatial dim needs replication (a weight
+ * gradient's "kernel" is the output gradient: splitting it would need per-device input offsets).
  */
 function convolutionRule(
   c: OpAttrs['convolution'],
@@ -590,7 +591,14 @@ function convolutionRule(
     } else if (shape === 'tiled') {
       b.factor([xd], [od], out[od]).factor([xd, kd], [], k[kd], 'reduction');
     } else {
-      b.factor([xd], [od], out[od], 'permutation').factor([NULL_DIM, kd], [], k[kd], 'reduction');
+      // a slice of the window sees the whole input only with an offset the lowering does not
+      // apply (the local convolution would change its output size): the window stays whole
+      b.factor([xd], [od], out[od], 'permutation').factor(
+        [NULL_DIM, kd],
+        [],
+        k[kd],
+        'needReplication',
+      );
     }
   }
   return b.build();
