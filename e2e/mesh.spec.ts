@@ -19,7 +19,8 @@ test('the mesh shows devices by axes, and a device its memory on hover', async (
   // the default mesh is data=4,model=2 on H100s
   await expect(mesh.getByTestId('mesh-device')).toHaveCount(8);
   await expect(mesh.getByTestId('mesh-axis-chip')).toHaveCount(2);
-  await expect(mesh.locator('[data-axis="model"]')).toContainText('nvlink');
+  await expect(mesh.locator('[data-axis="model"]')).toContainText('columns · nvlink');
+  await expect(mesh.locator('[data-axis="data"]')).toContainText('rows');
   await mesh.locator('[data-testid="mesh-device"][data-device="5"]').hover();
   const info = mesh.getByTestId('mesh-device-info');
   await expect(info).toContainText('Device 5');

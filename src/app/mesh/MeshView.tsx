@@ -94,10 +94,12 @@ export function MeshView(): React.JSX.Element {
   );
 }
 
+/** How an axis is drawn and on what it runs: `columns · nvlink switch`. */
 function linkText(a: MeshLayout['axes'][number]): string {
-  if (!a.link) return '';
+  const where = a.role === 'column' ? 'columns' : a.role === 'row' ? 'rows' : 'panels';
+  if (!a.link) return where;
   const shape = a.shape === 'torus' ? (a.wraparound ? 'torus' : 'line') : a.shape;
-  return `${a.link} ${shape}`;
+  return `${where} · ${a.link} ${shape}`;
 }
 
 function AxisChip(props: { axis: string; axes: readonly string[]; size: number; info: string }) {
@@ -154,6 +156,8 @@ function MeshSvg(props: {
     const g = svg
       .append('g')
       .attr('transform', `translate(${MARGIN.left},${MARGIN.top + panelPad})`);
+    // the gap between devices shrinks with them, so a 4096-chip pod still shows every chip
+    const inset = Math.min(1.5, cell * 0.12);
     const cx = (d: number) => (layout.cells[d].x + 0.5) * cell;
     const cy = (d: number) => (layout.cells[d].y + 0.5) * cell;
     const col = layout.axes.find((a) => a.role === 'column');
@@ -174,8 +178,9 @@ function MeshSvg(props: {
         .attr('class', 'mesh-dir')
         .attr('fill', axisColor(row.name, axes))
         .text(`${row.name} →`);
+    // panel labels need the gap between panels to be readable
     g.selectAll('text.mesh-panel')
-      .data(layout.panels)
+      .data(cell >= 10 ? layout.panels : [])
       .join('text')
       .attr('class', 'mesh-panel')
       .attr('x', (p) => p.x * cell)
@@ -198,10 +203,11 @@ function MeshSvg(props: {
       .attr('class', 'mesh-device')
       .attr('data-testid', 'mesh-device')
       .attr('data-device', (c) => c.device)
-      .attr('x', (c) => c.x * cell + 1.5)
-      .attr('y', (c) => c.y * cell + 1.5)
-      .attr('width', cell - 3)
-      .attr('height', cell - 3)
+      .attr('x', (c) => c.x * cell + inset)
+      .attr('y', (c) => c.y * cell + inset)
+      .attr('width', cell - 2 * inset)
+      .attr('height', cell - 2 * inset)
+      .style('stroke-width', cell < 6 ? '0' : '')
       .attr('rx', Math.min(3, cell / 6))
       .on('mouseenter', (_, c) => handlers.current.onHover(c.device))
       .on('click', (_, c) => handlers.current.onClick(c.device));
