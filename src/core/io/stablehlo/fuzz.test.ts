@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { buildModel, parseModelSpec } from '../../models/index.ts';
+import { programToStableHlo } from '../export/stablehlo.ts';
 import { StableHloParseError } from './errors.ts';
 import { fixtureText } from './fixtures.test-util.ts';
 import { importStableHlo } from './import.ts';
@@ -22,7 +24,11 @@ function importOrTypedError(text: string): 'ok' | 'error' {
 const MLP = fixtureText('mlp_train');
 const SCAN = fixtureText('scan_layers');
 const SDY = fixtureText('mlp_sdy');
-const SOURCES = [MLP, SCAN, SDY];
+// shardlab's own export adds the generic forms (gather, scatter, reduce regions, while)
+const EXPORTED = programToStableHlo(
+  buildModel(parseModelSpec('gpt:layers=1,d_model=16,heads=2,ffn=32,seq=4,vocab=20,batch=2')),
+);
+const SOURCES = [MLP, SCAN, SDY, EXPORTED];
 
 /** Tokens that matter to the grammar, to splice into real text. */
 const PIECES = [
