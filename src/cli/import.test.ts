@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -88,6 +88,18 @@ describe('pipeline commands take --model FILE.mlir', () => {
     const kinds = j.collectives.map((c: { kind: string }) => c.kind);
     expect(kinds.every((k: string) => k === 'all-reduce')).toBe(true);
     expect(kinds.length).toBe(4);
+  });
+
+  it('a missing model file is a usage error naming it; .stablehlo and .txt files are read too', async () => {
+    const r = await cli('show', '--model', 'nope/train_step.mlir');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--model: no such file 'nope/train_step.mlir'");
+    const dir = mkdtempSync(join(tmpdir(), 'shardlab-import-'));
+    for (const ext of ['stablehlo', 'txt']) {
+      const file = join(dir, `mlp.${ext}`);
+      writeFileSync(file, readFileSync(fixturePath('mlp_train'), 'utf8'));
+      expect(JSON.parse((await cli('show', '--model', file, '--json')).stdout).params).toBe(272);
+    }
   });
 
   it('show and simulate accept the file too', async () => {
