@@ -80,10 +80,12 @@ function useDrawnGraph() {
   const expanded = useWorkbench((s) => s.workspace.view.expanded);
   const search = useWorkbench((s) => s.workspace.view.search);
   const run = useWorkbench((s) => s.result.run);
+  // a newly built program is shown before its schedule has run (the worker's early context)
+  const contextSeq = useWorkbench((s) => s.result.contextSeq);
   const [drawn, setDrawn] = useState<Drawn | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    if (!run) return;
+    if (!run && !contextSeq) return;
     let live = true;
     const t0 = performance.now();
     useWorkbench
@@ -101,8 +103,8 @@ function useDrawnGraph() {
     return () => {
       live = false;
     };
-  }, [run, expanded, search]);
-  return { drawn, error, hasRun: !!run };
+  }, [run, contextSeq, expanded, search]);
+  return { drawn, error, hasRun: !!run || !!contextSeq };
 }
 
 /** Nodes added to the picture per frame: a few hundred at once would block the page. */
