@@ -43,7 +43,10 @@ const api: EngineApi = {
   },
   async graph(req) {
     const view = session.graph(req);
-    viewAsked?.();
+    // release the waiting run only after this answer is posted: resumed in a microtask, the run
+    // would take the thread first and the page would get its graph with the run's result
+    const release = viewAsked;
+    if (release) setTimeout(release, 0);
     return view;
   },
   async inspect(target) {
