@@ -39,6 +39,20 @@ export const PIPELINE_OPTIONS = {
   },
 } as const;
 
+/** The options of the commands that simulate (simulate, auto): the device and the links. */
+export const HARDWARE_OPTIONS = {
+  hardware: {
+    type: 'string',
+    valueName: 'NAME',
+    description: 'device model, e.g. h100-80gb or tpu-v4 (default h100-80gb)',
+  },
+  topology: {
+    type: 'string',
+    valueName: 'MAP',
+    description: 'where each mesh axis runs, e.g. model=nvlink,data=infiniband',
+  },
+} as const;
+
 /**
  * The options the pipeline commands share (--mesh, --schedule, --hardware, --topology), each
  * parsed by the core and its error turned into a usage error that names the option: what the

@@ -16,11 +16,12 @@ import { simulate } from '../core/sim/simulate.ts';
 import { chromeTraceSink, type ChromeTrace } from '../core/sim/trace.ts';
 import { valueSizes } from '../core/sim/value-sizes.ts';
 import { lowerToSpmd, type SpmdProgram } from '../core/spmd/lower.ts';
+import { collectiveJson } from '../core/spmd/partition.ts';
 import { applySchedule, type ScheduleResult } from '../core/tactics/apply.ts';
 import { TacticError, type Tactic } from '../core/tactics/tactic.ts';
 import { buildGraphView, inspect } from '../core/view/index.ts';
 import type { ViewContext } from '../core/view/index.ts';
-import { autoPartition, type AutoProgress } from '../core/auto/index.ts';
+import { autoPartition, summariseBaseline, type AutoProgress } from '../core/auto/index.ts';
 import type {
   AutoOutcome,
   AutoRequest,
@@ -283,13 +284,7 @@ export class EngineSession {
           searchTimeS: r.searchTimeS,
           evaluations: r.evaluations,
           cancelled: r.cancelled,
-          baselines: r.baselines.map((b) => ({
-            name: b.name,
-            schedule: b.schedule,
-            stepTimeS: b.report.stepTimeS,
-            peakMemoryBytes: b.report.peakMemoryBytes,
-            fits: b.report.fits,
-          })),
+          baselines: r.baselines.map(summariseBaseline),
         },
       };
     } catch (e) {
@@ -493,14 +488,8 @@ function timelinePacker(spmd: SpmdProgram) {
     },
     collectives(topo: Topology): CollectiveSummary[] {
       return records.map(({ c, index }) => ({
+        ...collectiveJson(c),
         index,
-        kind: c.kind,
-        axes: c.axes,
-        shape: c.shape,
-        dtype: c.dtype,
-        scope: c.scope,
-        phase: c.phase,
-        reason: c.reason,
         bytes: collectiveRecordCost({ ...c, tripCount: 1 }, topo).bytesSent,
         tripCount: c.tripCount,
         opId: c.opId,

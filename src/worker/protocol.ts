@@ -2,9 +2,11 @@
 // the worker module itself is never imported by the page). Everything that crosses is
 // structured-cloneable and compact: the page gets figures and a packed timeline, never the
 // program or the sharding state, which stay in the worker.
+import type { BaselineSummary } from '../core/auto/baselines.ts';
 import type { AutoGoal, AutoProgress } from '../core/auto/types.ts';
 import type { ChromeTrace } from '../core/sim/trace.ts';
 import type { SimReport } from '../core/sim/report.ts';
+import type { CollectiveJson } from '../core/spmd/partition.ts';
 import type { Tactic } from '../core/tactics/tactic.ts';
 import type { GraphRequest, GraphView, InspectTarget, Inspection } from '../core/view/index.ts';
 
@@ -52,16 +54,9 @@ export interface RunError {
   readonly tacticIndex?: number;
 }
 
-export interface CollectiveSummary {
+export interface CollectiveSummary extends CollectiveJson {
   /** Index in the SPMD program's collectives (slices included): the views' `collective` target. */
   readonly index: number;
-  readonly kind: string;
-  readonly axes: readonly string[];
-  readonly shape: readonly number[];
-  readonly dtype: string;
-  readonly scope: string;
-  readonly phase: string;
-  readonly reason: string;
   /** Bytes each device sends per execution. */
   readonly bytes: number;
   readonly tripCount: number;
@@ -159,13 +154,7 @@ export interface AutoSummary {
   readonly searchTimeS: number;
   readonly evaluations: number;
   readonly cancelled: boolean;
-  readonly baselines: readonly {
-    readonly name: string;
-    readonly schedule: string;
-    readonly stepTimeS: number;
-    readonly peakMemoryBytes: number;
-    readonly fits: boolean;
-  }[];
+  readonly baselines: readonly BaselineSummary[];
 }
 
 export type AutoOutcome =

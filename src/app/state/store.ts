@@ -33,14 +33,9 @@ export interface ViewState {
   readonly search: string;
 }
 
-export interface Workspace {
+/** The ground state: what a run depends on (RunRequest), plus the view. */
+export interface Workspace extends RunRequest {
   readonly version: 1;
-  readonly model: ModelSource;
-  readonly mesh: string;
-  readonly hardware: string;
-  readonly topology: string | null;
-  readonly schedule: readonly Tactic[];
-  readonly after: number | null;
   readonly view: ViewState;
 }
 

@@ -1,10 +1,17 @@
-import { autoPartition, AutoError, type AutoGoal, type AutoResult } from '../../core/auto/index.ts';
+import {
+  autoPartition,
+  AutoError,
+  summariseBaseline,
+  type AutoGoal,
+  type AutoResult,
+} from '../../core/auto/index.ts';
 import { HARDWARE } from '../../core/mesh/hardware.ts';
 import { meshToString } from '../../core/mesh/mesh.ts';
 import { defineCommand } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { formatBytes, formatTable } from '../format.ts';
 import {
+  HARDWARE_OPTIONS,
   hardwareArg,
   meshArg,
   modelArg,
@@ -28,16 +35,7 @@ export const autoCommand = defineCommand({
   options: {
     model: PIPELINE_OPTIONS.model,
     mesh: PIPELINE_OPTIONS.mesh,
-    hardware: {
-      type: 'string',
-      valueName: 'NAME',
-      description: 'device model, e.g. h100-80gb or tpu-v4 (default h100-80gb)',
-    },
-    topology: {
-      type: 'string',
-      valueName: 'MAP',
-      description: 'where each mesh axis runs, e.g. model=nvlink,data=infiniband',
-    },
+    ...HARDWARE_OPTIONS,
     schedule: {
       type: 'string',
       short: 's',
@@ -157,13 +155,7 @@ function resultJson(model: string, mesh: string, r: AutoResult) {
     evaluations: r.evaluations,
     iterations: r.iterations,
     ...(r.proxyLayers ? { proxyLayers: r.proxyLayers } : {}),
-    baselines: r.baselines.map((b) => ({
-      name: b.name,
-      schedule: b.schedule,
-      stepTimeS: b.report.stepTimeS,
-      peakMemoryBytes: b.report.peakMemoryBytes,
-      fits: b.report.fits,
-    })),
+    baselines: r.baselines.map(summariseBaseline),
     ...(r.failures.length ? { failures: r.failures } : {}),
   };
 }

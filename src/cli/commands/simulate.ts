@@ -9,6 +9,7 @@ import { defineCommand } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { formatBytes, formatColumns, formatFlops, formatTable } from '../format.ts';
 import {
+  HARDWARE_OPTIONS,
   hardwareArg,
   meshArg,
   modelArg,
@@ -33,16 +34,7 @@ export const simulateCommand = defineCommand({
   ].join('\n'),
   options: {
     ...PIPELINE_OPTIONS,
-    hardware: {
-      type: 'string',
-      valueName: 'NAME',
-      description: 'device model, e.g. h100-80gb or tpu-v4 (default h100-80gb)',
-    },
-    topology: {
-      type: 'string',
-      valueName: 'MAP',
-      description: 'where each mesh axis runs, e.g. model=nvlink,data=infiniband',
-    },
+    ...HARDWARE_OPTIONS,
     'no-overlap': { type: 'boolean', description: 'serialise collectives with compute' },
     trace: { type: 'string', valueName: 'FILE', description: 'write a Chrome trace (JSON) here' },
     'trace-devices': {

@@ -78,3 +78,17 @@ export function evaluateBaselines(
   }
   return out;
 }
+
+/** A baseline's figures as the shells print them (CLI JSON, the worker's auto summary). */
+export interface BaselineSummary {
+  readonly name: string;
+  readonly schedule: string;
+  readonly stepTimeS: number;
+  readonly peakMemoryBytes: number;
+  readonly fits: boolean;
+}
+
+export function summariseBaseline(b: AutoBaseline): BaselineSummary {
+  const { stepTimeS, peakMemoryBytes, fits } = b.report;
+  return { name: b.name, schedule: b.schedule, stepTimeS, peakMemoryBytes, fits };
+}

@@ -19,7 +19,12 @@ import { DecisionSpace } from './space.ts';
 import { AutoError, type AutoGoal, type AutoOptions, type AutoResult } from './types.ts';
 
 export * from './types.ts';
-export { baselineSchedules, evaluateBaselines } from './baselines.ts';
+export {
+  baselineSchedules,
+  evaluateBaselines,
+  summariseBaseline,
+  type BaselineSummary,
+} from './baselines.ts';
 export { dimGroups, type DimGroup } from './groups.ts';
 
 /** Budget when the caller gives neither a time limit nor an iteration bound. */

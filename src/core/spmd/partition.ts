@@ -40,18 +40,21 @@ export interface CollectiveJson {
 }
 
 export function collectivesJson(spmd: SpmdProgram): CollectiveJson[] {
-  return spmd.collectives
-    .filter((c) => c.kind !== 'slice')
-    .map((c) => ({
-      kind: c.kind as CollectiveJson['kind'],
-      axes: c.axes,
-      shape: c.shape,
-      dtype: c.dtype,
-      scope: c.scope,
-      phase: c.phase,
-      reason: c.reason,
-      ...(c.tripCount > 1 ? { tripCount: c.tripCount } : {}),
-    }));
+  return spmd.collectives.filter((c) => c.kind !== 'slice').map(collectiveJson);
+}
+
+/** One collective (not a slice) as reports print it. */
+export function collectiveJson(c: CollectiveRecord): CollectiveJson {
+  return {
+    kind: c.kind as CollectiveJson['kind'],
+    axes: c.axes,
+    shape: c.shape,
+    dtype: c.dtype,
+    scope: c.scope,
+    phase: c.phase,
+    reason: c.reason,
+    ...(c.tripCount > 1 ? { tripCount: c.tripCount } : {}),
+  };
 }
 
 /** Ops without a real sharding rule (opaque custom calls): kept replicated, and reported. */
