@@ -20,7 +20,7 @@ import {
   denseValues,
   hashFields,
 } from './attrs.ts';
-import { sortedUnion, unbatchIndices } from './batching.ts';
+import { sortedUnion, takeAlongAxis, unbatchIndices } from './batching.ts';
 import type { Env, MappingContext } from './mapping-context.ts';
 
 const UNARY = new Set<string>(UNARY_KINDS);
@@ -134,6 +134,9 @@ export function mapSimpleOp(cx: MappingContext, op: OpAst, env: Env): Value[] {
       let startIndexMap = f.get('start_index_map') ?? [];
       let collapsed = f.get('collapsed_slice_dims') ?? [];
       const ob = f.get('operand_batching_dims') ?? [];
+      const sliceSizes = ints(cx, op, 'slice_sizes');
+      const along = ob.length ? takeAlongAxis(cx, x, idx0, f, sliceSizes) : undefined;
+      if (along) return [along];
       if (ob.length) {
         ({ indices: idx, indexVectorDim } = unbatchIndices(
           cx,
@@ -149,7 +152,7 @@ export function mapSimpleOp(cx: MappingContext, op: OpAst, env: Env): Value[] {
         collapsedSliceDims: collapsed,
         startIndexMap,
         indexVectorDim,
-        sliceSizes: ints(cx, op, 'slice_sizes'),
+        sliceSizes,
       });
     }
     case 'custom_call':

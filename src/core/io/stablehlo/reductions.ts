@@ -2,7 +2,7 @@ import type { Region, Value } from '../../ir/program.ts';
 import type { TensorType } from '../../ir/shape.ts';
 import type { OpAst } from './ast.ts';
 import { attrBool, attrInts, attrNum, attrPairs, attrStr, hashFields } from './attrs.ts';
-import { sortedUnion, unbatchIndices } from './batching.ts';
+import { putAlongAxisAdd, sortedUnion, unbatchIndices } from './batching.ts';
 import type { Env, MappingContext } from './mapping-context.ts';
 import { opaqueOp } from './op-mapping.ts';
 import { mapRegion, scalarOf } from './regions.ts';
@@ -139,6 +139,9 @@ export function scatterOp(cx: MappingContext, op: OpAst, env: Env): Value[] {
   let toOperand = f.get('scatter_dims_to_operand_dims') ?? [];
   let inserted = f.get('inserted_window_dims') ?? [];
   const ib = f.get('input_batching_dims') ?? [];
+  const region = combinerRegion(cx, op, env, x.type);
+  const along = ib.length ? putAlongAxisAdd(cx, x, idx, upd, f, region) : undefined;
+  if (along) return [along];
   if (ib.length) {
     // see batching.ts: batching dims become explicit indices and inserted window dims
     ({ indices: idx, indexVectorDim } = unbatchIndices(
@@ -150,7 +153,6 @@ export function scatterOp(cx: MappingContext, op: OpAst, env: Env): Value[] {
     toOperand = [...ib, ...toOperand];
     inserted = sortedUnion(inserted, ib);
   }
-  const region = combinerRegion(cx, op, env, x.type);
   return cx.b.op(
     'scatter',
     [x, idx, upd],
