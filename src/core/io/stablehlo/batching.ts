@@ -132,7 +132,6 @@ export function putAlongAxisAdd(
   });
   if (!along) return undefined;
   const b = cx.b;
-  const lead = along.idx.type.shape.length;
   const hot = oneHot(cx, along.idx, operand.type.shape[along.axis]);
   const lanes = b.op1('broadcast_in_dim', [updates], {
     shape: [...hot.type.shape],
