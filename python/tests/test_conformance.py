@@ -23,14 +23,6 @@ import shardlab_jax
 from shardlab_jax import compare
 from shardlab_jax.hlo import collectives_from_hlo
 
-# A shardlab bug this suite found: reported, and expected to fail until it is fixed.
-TAKE_BUG = (
-    "shardlab bug: BP does not carry the batch sharding through the gather that take_along_axis "
-    "lowers to (imported as a plain gather over explicit batch indices): shardlab all-gathers the "
-    "log-probabilities f32[8×16×64] over data before the gather and reduce-scatters their gradient "
-    "twice (f32[1×16×64]); XLA gathers locally with no collective"
-)
-
 # (model, mesh, schedule, label, standard): standard strategies (BP, MP, BP+MP) must match XLA
 # exactly after the normalisation; the others report their differences, explained in NOTES.
 CASES: list = [
@@ -46,10 +38,9 @@ CASES: list = [
     ("transformer", "data=4,model=2", "BP(data),MP(model)", "BP+MP", True),
     ("transformer", "data=8", "BP(data),Z3(data)", "BP+Z3", False),
     ("transformer", "data=4,fsdp=2", "BP(data),Z3(fsdp)", "FSDP", False),
-    pytest.param(
-        "transformer-take", "data=8", "BP(data)", "BP", True,
-        marks=pytest.mark.xfail(reason=TAKE_BUG),
-    ),
+    # found a shardlab bug (BP all-gathered the log-probs at take_along_axis's gather), now fixed:
+    # the importer writes take_along_axis as a one-hot select (src/core/io/stablehlo/batching.ts)
+    ("transformer-take", "data=8", "BP(data)", "BP", True),
     ("cnn", "data=8", "BP(data)", "BP", True),
     ("cnn", "data=8", "BP(data),Z3(data)", "BP+Z3", False),
     ("cnn", "data=4,fsdp=2", "BP(data),Z3(fsdp)", "FSDP", False),
@@ -125,9 +116,6 @@ NOTES: dict[tuple[str, str], str] = {
         "reproducing EP in XLA needs the strategy to pin the expert activations, which the export does "
         "not do yet. Not a shardlab lowering bug; a gap in the strategy export."
     ),
-    ("transformer-take", "BP"): "**Shardlab bug** (this case is marked xfail until it is fixed): "
-    + TAKE_BUG[len("shardlab bug: ") :]
-    + ". The one-hot spelling of the same loss (the `transformer` rows) matches.",
     ("moe", "EP+MP"): "As for EP: XLA gathers the expert weights (now split on f over model) instead of "
     "the all-to-alls shardlab plans; the model-axis all-reduces of the expert outputs match.",
 }
