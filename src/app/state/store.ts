@@ -21,11 +21,8 @@ import type {
   ValueBrief,
 } from '../../worker/protocol.ts';
 
-export type Selection =
-  | { readonly kind: 'group'; readonly id: string }
-  | { readonly kind: 'op'; readonly id: number }
-  | { readonly kind: 'value'; readonly id: number }
-  | { readonly kind: 'collective'; readonly index: number };
+/** What is selected: whatever the inspector can explain (a group, op, value or collective). */
+export type Selection = InspectTarget;
 
 export interface ViewState {
   readonly expanded: readonly string[];
