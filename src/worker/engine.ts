@@ -9,12 +9,12 @@ import { defaultTopology, parseTopology, type Topology } from '../core/mesh/topo
 import { importStableHlo } from '../core/io/stablehlo/import.ts';
 import { buildModel } from '../core/models/index.ts';
 import { collectiveRecordCost } from '../core/sim/collective-cost.ts';
+import { fusionInfo } from '../core/sim/compute-cost.ts';
 import { memoryProfile } from '../core/sim/memory.ts';
 import type { SimReport } from '../core/sim/report.ts';
 import { COMPUTE_TRACK, type TimelineSink } from '../core/sim/schedule.ts';
 import { simulate } from '../core/sim/simulate.ts';
 import { chromeTraceSink, type ChromeTrace } from '../core/sim/trace.ts';
-import { valueSizes } from '../core/sim/value-sizes.ts';
 import { lowerToSpmd, type SpmdProgram } from '../core/spmd/lower.ts';
 import { collectiveJson } from '../core/spmd/partition.ts';
 import { applySchedule, type ScheduleResult } from '../core/tactics/apply.ts';
@@ -140,10 +140,11 @@ export class EngineSession {
     const t2 = now();
 
     progress({ stage: 'simulating' });
-    const sizes = valueSizes(spmd.program);
-    const memory = memoryProfile(spmd, program, mesh, sizes);
+    // memory first (the per-device peaks), sharing one fusion analysis with the simulation
+    const fusion = fusionInfo(spmd.program);
+    const memory = memoryProfile(spmd, program, mesh, fusion);
     const packer = timelinePacker(spmd);
-    const report = simulate(program, spmd, mesh, topology, { sink: packer.sink, memory });
+    const report = simulate(program, spmd, mesh, topology, { sink: packer.sink, memory, fusion });
     const t3 = now();
 
     const ctx: ViewContext = { program, mesh, schedule: shown, spmd, report, topology };

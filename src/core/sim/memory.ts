@@ -3,7 +3,6 @@ import type { Mesh } from '../mesh/mesh.ts';
 import { meshDeviceCount } from '../mesh/mesh.ts';
 import type { SpmdProgram } from '../spmd/lower.ts';
 import { fusionInfo, type FusionInfo } from './compute-cost.ts';
-import { valueSizes, type ValueSizes } from './value-sizes.ts';
 
 /** Bytes by what they hold, at one point of the program. */
 export interface MemoryBreakdown {
@@ -92,14 +91,12 @@ const END = 0x7fffffff;
 function analyse(
   spmd: SpmdProgram,
   global: Program,
-  sizes?: ValueSizes,
-  fusion?: FusionInfo,
+  fusion: FusionInfo = fusionInfo(spmd.program),
 ): Analysis {
   const p = spmd.program;
   const pv = p.values;
   const n = pv.length;
-  const valueBytes = (sizes ?? valueSizes(p)).bytes;
-  const { onChip } = fusion ?? fusionInfo(p, sizes);
+  const { onChip, bytes: valueBytes } = fusion;
   const producer: (Op | undefined)[] = new Array(n);
   const sourcesOf = fusedSources(onChip, producer);
   const cat = new Uint8Array(n).fill(TEMP);
@@ -265,20 +262,18 @@ interface BlockPeak {
  *   over the carried buffers that die at the loop. The scalar bodies of reduce, sort, scatter and
  *   the like are not walked (scalars, fused in practice).
  *
- * Shardings are even today, so every device has the same program and the same peak. `sizes`, the
- * values' sizes (value-sizes.ts), and `fusion` (`fusionInfo`) may be passed when the caller has
- * them already.
+ * Shardings are even today, so every device has the same program and the same peak. `fusion`
+ * (`fusionInfo`, which also holds the values' sizes) may be passed when the caller has it already.
  */
 export function memoryProfile(
   spmd: SpmdProgram,
   global: Program,
   mesh: Mesh,
-  sizes?: ValueSizes,
   fusion?: FusionInfo,
 ): MemoryProfile {
   const p = spmd.program;
   const n = p.values.length;
-  const { cat, bytes, lastUse, mainIndex } = analyse(spmd, global, sizes, fusion);
+  const { cat, bytes, lastUse, mainIndex } = analyse(spmd, global, fusion);
 
   // donation: the input an output replaces, and the op of main that makes that output
   const donatedBy = new Int32Array(n).fill(-1); // input id → output value id

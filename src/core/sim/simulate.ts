@@ -6,11 +6,10 @@ import type { Topology } from '../mesh/topology.ts';
 import type { CollectiveRecord } from '../spmd/collective.ts';
 import type { SpmdProgram } from '../spmd/lower.ts';
 import { collectiveRecordCost } from './collective-cost.ts';
-import { computeCosts, computeModelFor, fusionInfo } from './compute-cost.ts';
+import { computeCosts, computeModelFor, fusionInfo, type FusionInfo } from './compute-cost.ts';
 import { memoryProfile, type MemoryProfile } from './memory.ts';
 import { commRows, modelFlops, topCosts, type SimReport } from './report.ts';
 import { scheduleProgram, type TimelineSink } from './schedule.ts';
-import { valueSizes } from './value-sizes.ts';
 
 export interface SimulateOptions {
   /** Asynchronous collectives overlap independent compute (default true). */
@@ -20,6 +19,9 @@ export interface SimulateOptions {
   /** A memory profile already computed for this SPMD program: memory depends on neither the
    *  hardware nor the overlap, so re-simulating after such a change may pass it back. */
   readonly memory?: MemoryProfile;
+  /** The fusion analysis of this SPMD program (`fusionInfo`), when the caller has it already
+   *  (e.g. from computing the memory profile). */
+  readonly fusion?: FusionInfo;
   /** Rows kept in topOps / topScopes (default 20). */
   readonly top?: number;
 }
@@ -50,8 +52,7 @@ export function simulate(
   const hw = topo.hardware;
   const types = (id: number) => local.values[id].type;
   const model = computeModelFor(hw);
-  const sizes = valueSizes(local);
-  const fusion = fusionInfo(local, sizes);
+  const fusion = opts.fusion ?? fusionInfo(local);
   const costs = computeCosts(local, types, model, fusion);
   const opTime = costs.timeS;
   const records: (CollectiveRecord | undefined)[] = [];
@@ -84,7 +85,7 @@ export function simulate(
     { overlap, sink: opts.sink, opIdBound: fusion.opIdBound },
   );
 
-  const memory = opts.memory ?? memoryProfile(spmd, program, mesh, sizes, fusion);
+  const memory = opts.memory ?? memoryProfile(spmd, program, mesh, fusion);
   if (opts.sink) {
     const n = Math.min(memory.timeline.length, sched.mainOpEndS.length);
     // at the latest end so far: a free op (reshape) may finish before the op listed above it
